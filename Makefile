@@ -1,0 +1,16 @@
+# One entry point per job, for people and CI alike. Each needs only Python 3.11+.
+PYTHON ?= python3
+
+.PHONY: run test lint bench setup
+
+run:    ## the app on http://127.0.0.1:8000 with its worker and schedule (Ctrl-C stops all)
+	$(PYTHON) scripts/dev.py run
+
+test:   ## the whole test suite; pass pytest arguments with ARGS="-k login"
+	$(PYTHON) scripts/dev.py test $(ARGS)
+
+lint:   ## ruff (lint and format) and the migrations check
+	$(PYTHON) scripts/dev.py lint
+
+setup:  ## install everything without running anything
+	$(PYTHON) scripts/dev.py setup

@@ -1,0 +1,191 @@
+"""Who may do what, where: the one place for object-level permission checks.
+
+A role is held in an organisation (a `Membership`). Views, the API and tasks
+all ask these functions; none of them decides access on its own. An object of
+an organisation the user may not see is answered with 404 by the callers, so
+its existence does not leak.
+"""
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from functools import wraps
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from network.models import Membership, Organisation, Role
+
+
+class Perm(StrEnum):
+    ORGANISATION_VIEW = "organisation.view"
+    CONVENTION_VIEW = "convention.view"
+    CONVENTION_MANAGE = "convention.manage"
+    STAFF_VIEW = "staff.view"
+    HOUSEHOLD_VIEW = "household.view"
+    HOUSEHOLD_MANAGE = "household.manage"
+    PASS_MANAGE = "pass.manage"  # noqa: S105  (a permission name, not a password)
+    COUNTER_SCAN = "counter.scan"
+    SERVICE_MANAGE = "service.manage"
+    STATISTICS_VIEW = "statistics.view"
+
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.SOCIAL_WORKER: frozenset(
+        {
+            Perm.ORGANISATION_VIEW,
+            Perm.CONVENTION_VIEW,
+            Perm.HOUSEHOLD_VIEW,
+            Perm.HOUSEHOLD_MANAGE,
+            Perm.PASS_MANAGE,
+        }
+    ),
+    Role.PARTNER_HEAD: frozenset(
+        {
+            Perm.ORGANISATION_VIEW,
+            Perm.CONVENTION_VIEW,
+            Perm.STAFF_VIEW,
+            Perm.HOUSEHOLD_VIEW,
+            Perm.HOUSEHOLD_MANAGE,
+            Perm.PASS_MANAGE,
+            Perm.STATISTICS_VIEW,
+        }
+    ),
+    Role.VOLUNTEER: frozenset({Perm.ORGANISATION_VIEW, Perm.COUNTER_SCAN}),
+    Role.MANAGER: frozenset(
+        {
+            Perm.ORGANISATION_VIEW,
+            Perm.CONVENTION_VIEW,
+            Perm.STAFF_VIEW,
+            Perm.COUNTER_SCAN,
+            Perm.SERVICE_MANAGE,
+            Perm.STATISTICS_VIEW,
+        }
+    ),
+    # Coordinators act across the whole network, never on households.
+    Role.COORDINATOR: frozenset(
+        {
+            Perm.ORGANISATION_VIEW,
+            Perm.CONVENTION_VIEW,
+            Perm.CONVENTION_MANAGE,
+            Perm.STAFF_VIEW,
+            Perm.STATISTICS_VIEW,
+        }
+    ),
+}
+
+# Roles whose permissions reach every organisation, not only their own.
+NETWORK_WIDE_ROLES = frozenset({Role.COORDINATOR})
+
+
+def usable_memberships(user: Any) -> QuerySet[Membership]:
+    """Memberships that let the user act: active, in an active organisation."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Membership.objects.none()
+    return Membership.objects.filter(
+        user=user, is_active=True, organisation__is_active=True
+    ).select_related("organisation")
+
+
+def _memberships_with(user: Any, perm: Perm) -> list[Membership]:
+    cache_attr = "_comptoir_memberships"
+    memberships = getattr(user, cache_attr, None)
+    if memberships is None:
+        memberships = list(usable_memberships(user))
+        if getattr(user, "is_authenticated", False):
+            setattr(user, cache_attr, memberships)
+    return [m for m in memberships if perm in ROLE_PERMS[m.role]]
+
+
+def has_perm(user: Any, perm: Perm, organisation: Organisation | int | None) -> bool:
+    """May `user` do `perm` in `organisation`?"""
+    org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
+    for membership in _memberships_with(user, perm):
+        if membership.role in NETWORK_WIDE_ROLES or membership.organisation_id == org_id:
+            return True
+    return False
+
+
+def has_perm_anywhere(user: Any, perm: Perm) -> bool:
+    return bool(_memberships_with(user, perm))
+
+
+def organisations_with_perm(user: Any, perm: Perm) -> QuerySet[Organisation]:
+    """The organisations in which `user` may do `perm` (scopes lists and lookups)."""
+    memberships = _memberships_with(user, perm)
+    if any(m.role in NETWORK_WIDE_ROLES for m in memberships):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=[m.organisation_id for m in memberships])
+
+
+def scope_q(user: Any, perm: Perm, *fields: str) -> Q:
+    """A filter keeping rows whose organisation (through any of `fields`) is allowed."""
+    memberships = _memberships_with(user, perm)
+    if any(m.role in NETWORK_WIDE_ROLES for m in memberships):
+        return Q()
+    org_ids = [m.organisation_id for m in memberships]
+    query = Q(pk__in=[])
+    for field in fields:
+        query |= Q(**{f"{field}__in": org_ids})
+    return query
+
+
+def refusal_reason(user: Any) -> str | None:
+    """Why an authenticated user cannot act at all, in their language; None if they can."""
+    if usable_memberships(user).exists():
+        return None
+    memberships = Membership.objects.filter(user=user).select_related("organisation")
+    inactive_orgs = sorted(
+        {m.organisation.name for m in memberships if m.is_active and not m.organisation.is_active}
+    )
+    if inactive_orgs:
+        return _(
+            "Votre organisation « %(name)s » est désactivée : vous ne pouvez plus agir en "
+            "son nom. Adressez-vous à la coordination du réseau."
+        ) % {"name": ", ".join(inactive_orgs)}
+    if memberships.exists():
+        return _(
+            "Votre rôle a été retiré. Adressez-vous au responsable de votre organisation "
+            "si c'est une erreur."
+        )
+    return _(
+        "Votre compte n'a encore aucun rôle dans une organisation. Demandez au responsable "
+        "de votre service ou à la coordination du réseau de vous en attribuer un."
+    )
+
+
+def membership_for_role(request: HttpRequest, roles: Iterable[str]) -> Membership | None:
+    """The user's usable membership in one of `roles`, preferring the one chosen this session."""
+    wanted = set(roles)
+    candidates = [m for m in usable_memberships(request.user) if m.role in wanted]
+    chosen = request.session.get("membership_id")
+    for membership in candidates:
+        if membership.pk == chosen:
+            return membership
+    return candidates[0] if candidates else None
+
+
+def role_required(*roles: str) -> Callable:
+    """View decorator: the user must hold one of `roles`; the membership is passed on."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            membership = membership_for_role(request, roles)
+            if membership is None:
+                reason = refusal_reason(request.user) or _(
+                    "Cette page est réservée à un autre rôle que le vôtre."
+                )
+                return render(request, "network/no_access.html", {"reason": reason}, status=403)
+            request.membership = membership
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from network.models import AuditEntry, Convention, Membership, Organisation, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (*DjangoUserAdmin.fieldsets, (None, {"fields": ("language",)}))
+    inlines = [MembershipInline]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "partner_kind", "service_kind", "city", "is_active"]
+    list_filter = ["kind", "is_active", "country"]
+    search_fields = ["name", "city"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Convention)
+class ConventionAdmin(admin.ModelAdmin):
+    list_display = ["reference", "partner", "starts_on", "ends_on", "max_active_passes"]
+    list_filter = ["partner"]
+    filter_horizontal = ["services"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the application, never edited."""
+
+    list_display = ["at", "actor_username", "action", "organisation", "target_type", "target_id"]
+    list_filter = ["action"]
+    search_fields = ["actor_username", "action", "target_id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

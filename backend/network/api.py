@@ -1,0 +1,85 @@
+"""REST API of the network app: the caller, organisations, conventions, device tokens."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from network.access import Perm, has_perm_anywhere, refusal_reason, scope_q
+from network.audit import audit_record
+from network.models import Convention, Organisation
+from network.serializers import (
+    ConventionSerializer,
+    MeSerializer,
+    OrganisationSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=MeSerializer, summary="The current user and their roles")
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+
+class OrganisationListApi(generics.ListAPIView):
+    """Organisations the caller may see: their own, or all of them for the coordination."""
+
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self):
+        return Organisation.objects.filter(
+            scope_q(self.request.user, Perm.ORGANISATION_VIEW, "pk")
+        ).order_by("name")
+
+
+class ConventionListApi(generics.ListAPIView):
+    """Conventions of the caller's partner or collective service, or all for the coordination."""
+
+    serializer_class = ConventionSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        if not has_perm_anywhere(user, Perm.CONVENTION_VIEW):
+            return Convention.objects.none()
+        return (
+            Convention.objects.filter(scope_q(user, Perm.CONVENTION_VIEW, "partner", "services"))
+            .distinct()
+            .prefetch_related("services")
+            .order_by("reference")
+        )
+
+
+class TokenObtainApi(APIView):
+    """Exchange a username and password for a device token (for counter tablets)."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            raise exceptions.AuthenticationFailed(
+                _("Identifiant ou mot de passe incorrect."), code="invalid_credentials"
+            )
+        reason = refusal_reason(user)
+        if reason:
+            raise exceptions.PermissionDenied(detail=reason, code="no_active_membership")
+        token, _created = Token.objects.get_or_create(user=user)
+        audit_record(actor=user, action="user.token_obtain", target=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)

@@ -1,0 +1,49 @@
+"""API-wide policy: who may call the API at all, and the shape of every error.
+
+Kept apart from the views: DRF imports these while its own views load.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from network.access import refusal_reason
+from network.services import DomainError
+
+
+class HasActiveMembership(permissions.BasePermission):
+    """Authenticated, and holding at least one role in an active organisation."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        reason = refusal_reason(request.user)
+        if reason:
+            raise exceptions.PermissionDenied(detail=reason, code="no_active_membership")
+        return True
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Every API error answers `{"code": ..., "detail": ...}`."""
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "detail": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        return Response(body, status=exc.status)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        if isinstance(response.data, dict) and "detail" in response.data:
+            response.data = {"code": codes if isinstance(codes, str) else "error", **response.data}
+        else:
+            response.data = {
+                "code": "invalid",
+                "detail": _("Certaines valeurs sont invalides."),
+                "errors": response.data,
+            }
+    return response

@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from network.access import usable_memberships
+
+
+def roles(request: HttpRequest) -> dict[str, Any]:
+    """The memberships shown in the header's role switcher."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    memberships = list(usable_memberships(user))
+    current = getattr(request, "membership", None)
+    return {"user_memberships": memberships, "current_membership": current}

@@ -1,0 +1,271 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who logs in. What they may do comes from their memberships."""
+
+    language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("utilisateur·rice")
+        verbose_name_plural = _("utilisateur·rices")
+
+
+class Organisation(models.Model):
+    """A network, a partner social service or a collective service (a counter)."""
+
+    class Kind(models.TextChoices):
+        NETWORK = "network", _("Réseau")
+        PARTNER = "partner", _("Service partenaire")
+        SERVICE = "service", _("Service collectif")
+
+    class PartnerKind(models.TextChoices):
+        CPAS = "cpas", _("CPAS / CCAS")
+        MUTUALITY = "mutuality", _("Service social de mutualité")
+        ONE = "one", _("ONE / PMI")
+        SHELTER = "shelter", _("Maison d'accueil")
+        SOCIAL_SERVICE = "social_service", _("Service social")
+        OTHER = "other", _("Autre")
+
+    class ServiceKind(models.TextChoices):
+        SHOP = "shop", _("Épicerie ou magasin social")
+        COOP = "coop", _("Coopérative alimentaire")
+        FOOD_AID = "food_aid", _("Point d'aide alimentaire")
+        RESTAURANT = "restaurant", _("Restaurant social")
+        VESTIAIRE = "vestiaire", _("Vestiaire")
+        OTHER = "other", _("Autre")
+
+    class Country(models.TextChoices):
+        BELGIUM = "BE", _("Belgique")
+        FRANCE = "FR", _("France")
+
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    partner_kind = models.CharField(
+        _("type de partenaire"), max_length=20, choices=PartnerKind.choices, blank=True
+    )
+    service_kind = models.CharField(
+        _("type de service"), max_length=20, choices=ServiceKind.choices, blank=True
+    )
+    street = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("commune"), max_length=100, blank=True)
+    country = models.CharField(
+        _("pays"), max_length=2, choices=Country.choices, default=Country.BELGIUM
+    )
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    email = models.EmailField(_("courriel"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    deactivation_reason = models.CharField(_("motif de désactivation"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="organisation_partner_kind_only_for_partners",
+                condition=Q(kind="partner", partner_kind__gt="")
+                | (~Q(kind="partner") & Q(partner_kind="")),
+            ),
+            models.CheckConstraint(
+                name="organisation_service_kind_only_for_services",
+                condition=Q(kind="service", service_kind__gt="")
+                | (~Q(kind="service") & Q(service_kind="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        if self.kind == self.Kind.PARTNER:
+            return self.get_partner_kind_display()
+        if self.kind == self.Kind.SERVICE:
+            return self.get_service_kind_display()
+        return self.get_kind_display()
+
+
+class PartnerManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(kind=Organisation.Kind.PARTNER)
+
+
+class CollectiveServiceManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(kind=Organisation.Kind.SERVICE)
+
+
+class Partner(Organisation):
+    """A partner social service (CPAS, mutualité, ONE, shelter) that issues passes."""
+
+    objects = PartnerManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("service partenaire")
+        verbose_name_plural = _("services partenaires")
+
+
+class CollectiveService(Organisation):
+    """A counter: social shop, food cooperative, food-aid point, vestiaire."""
+
+    objects = CollectiveServiceManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("service collectif")
+        verbose_name_plural = _("services collectifs")
+
+
+class Role(models.TextChoices):
+    SOCIAL_WORKER = "social_worker", _("Travailleur·euse social·e")
+    PARTNER_HEAD = "partner_head", _("Responsable de service partenaire")
+    VOLUNTEER = "volunteer", _("Bénévole au comptoir")
+    MANAGER = "manager", _("Gestionnaire de service collectif")
+    COORDINATOR = "coordinator", _("Coordination du réseau")
+
+
+# The kind of organisation in which each role can be held.
+ROLE_ORGANISATION_KIND: dict[str, str] = {
+    Role.SOCIAL_WORKER: Organisation.Kind.PARTNER,
+    Role.PARTNER_HEAD: Organisation.Kind.PARTNER,
+    Role.VOLUNTEER: Organisation.Kind.SERVICE,
+    Role.MANAGER: Organisation.Kind.SERVICE,
+    Role.COORDINATOR: Organisation.Kind.NETWORK,
+}
+
+
+class Membership(models.Model):
+    """A role held by a user in one organisation. One user may hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rôle dans une organisation")
+        verbose_name_plural = _("rôles dans les organisations")
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.is_active and self.organisation.is_active
+
+
+class Convention(models.Model):
+    """Agreement between a partner and one or more collective services."""
+
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="conventions",
+        limit_choices_to={"kind": Organisation.Kind.PARTNER},
+        verbose_name=_("service partenaire"),
+    )
+    services = models.ManyToManyField(
+        Organisation,
+        related_name="service_conventions",
+        limit_choices_to={"kind": Organisation.Kind.SERVICE},
+        verbose_name=_("services collectifs"),
+    )
+    reference = models.CharField(_("référence"), max_length=60, unique=True)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+    max_active_passes = models.PositiveIntegerField(_("accès-pass actifs au maximum"))
+    max_pass_days = models.PositiveIntegerField(_("validité maximale d'un accès-pass (jours)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("convention")
+        verbose_name_plural = _("conventions")
+        ordering = ["partner__name", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="convention_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on"))
+            ),
+            models.CheckConstraint(
+                name="convention_quota_positive", condition=Q(max_active_passes__gt=0)
+            ),
+            models.CheckConstraint(
+                name="convention_validity_positive", condition=Q(max_pass_days__gt=0)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def is_in_force_on(self, day) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class AuditEntry(models.Model):
+    """Who did what to which record, or viewed which sensitive record, and when.
+
+    Entries are written by `network.audit.audit_record` only and never changed.
+    They name records by id, never by personal data.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    target_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time the Celery worker ran its scheduled heartbeat (one row)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    seen_at = models.DateTimeField()
+    hostname = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("battement du worker")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.seen_at}"

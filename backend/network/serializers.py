@@ -1,0 +1,68 @@
+from rest_framework import serializers
+
+from network.models import Convention, Membership, Organisation, User
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "slug",
+            "partner_kind",
+            "service_kind",
+            "postal_code",
+            "city",
+            "country",
+            "is_active",
+        ]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organisation = OrganisationSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "role", "organisation"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    memberships = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "language", "memberships"]
+
+    def get_memberships(self, user: User) -> list[dict]:
+        from network.access import usable_memberships
+
+        return MembershipSerializer(usable_memberships(user), many=True).data
+
+
+class ConventionSerializer(serializers.ModelSerializer):
+    partner = serializers.PrimaryKeyRelatedField(read_only=True)
+    services = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Convention
+        fields = [
+            "id",
+            "reference",
+            "partner",
+            "services",
+            "starts_on",
+            "ends_on",
+            "max_active_passes",
+            "max_pass_days",
+        ]
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,30 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from django import template
+from django.utils import translation
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+BABEL_LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_IE"}
+
+
+@register.filter
+def euros(value: Decimal | float | None) -> str:
+    """An amount in euros, written the way the reader's language writes it."""
+    if value is None or value == "":
+        return ""
+    locale = BABEL_LOCALES.get((translation.get_language() or "fr")[:2], "fr_BE")
+    return format_currency(Decimal(str(value)), "EUR", locale=locale)
+
+
+@register.filter
+def duration(value: timedelta) -> str:
+    """A lock-out or delay as words: "15 minutes", "1 heure"."""
+    minutes = max(1, round(value.total_seconds() / 60))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(count)d heure", "%(count)d heures", hours) % {"count": hours}
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}

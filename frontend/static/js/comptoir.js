@@ -1,0 +1,7 @@
+// Small behaviours shared by every page. No inline scripts: the CSP forbids them.
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field.matches && field.matches("select[data-autosubmit]") && field.form) {
+    field.form.requestSubmit();
+  }
+});

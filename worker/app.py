@@ -1,0 +1,33 @@
+"""The Celery application: Django settings, the beat schedule, the tasks."""
+
+import os
+import sys
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import worker_ready
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
+
+app = Celery("comptoir")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.include = ["worker.tasks"]
+app.conf.beat_schedule = __import__("worker.schedule", fromlist=["BEAT_SCHEDULE"]).BEAT_SCHEDULE
+
+
+def ensure_broker_folders() -> None:
+    """The file-based development broker needs its folders before anyone connects."""
+    for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder"):
+        folder = app.conf.broker_transport_options.get(key)
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+ensure_broker_folders()
+
+
+@worker_ready.connect
+def beat_once_at_start(sender, **kwargs) -> None:
+    """Report the worker alive at once rather than at the next minute of the schedule."""
+    sender.app.send_task("worker.tasks.worker_heartbeat")

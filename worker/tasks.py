@@ -1,0 +1,10 @@
+"""Thin Celery tasks: take ids, call one service, return something small."""
+
+from worker.app import app
+
+
+@app.task(name="worker.tasks.worker_heartbeat")
+def worker_heartbeat() -> str:
+    from network.services import worker_heartbeat_record
+
+    return worker_heartbeat_record().seen_at.isoformat()
