@@ -29,7 +29,7 @@ COMPTOIR_ENV = env_choice("COMPTOIR_ENV", "development", ("development", "produc
 PRODUCTION = COMPTOIR_ENV == "production"
 if not PRODUCTION:
     # The development database, broker and schedule live here.
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-comptoir-development-only"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)

