@@ -36,8 +36,9 @@ RUN COMPTOIR_ENV=production SECRET_KEY="$BUILD_ONLY_SECRET_KEY" ALLOWED_HOSTS=bu
         python manage.py collectstatic --noinput -v0
 
 # The code and collected static files stay owned by root, read-only to the app.
-# var/beat is the one place it writes (beat's schedule, a volume in compose).
-RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home comptoir \
+# The app writes only to var/beat (beat's schedule, a volume in compose) and to
+# its home (gunicorn's control socket, ~/.gunicorn/gunicorn.ctl).
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/comptoir comptoir \
     && mkdir -p var/beat \
     && chown comptoir:comptoir var/beat
 USER comptoir

@@ -7,6 +7,7 @@ expects, instead of a traceback an operator has to decode.
 import os
 import sys
 from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 
@@ -74,6 +75,12 @@ def env_broker_url(name: str, default: str) -> str:
     if not raw.startswith(("redis://", "rediss://", "filesystem://", "memory://")):
         config_error(name, "a redis://host:port/db URL", _redact(raw))
     return raw
+
+
+def redis_with_db(url: str, db: int) -> str:
+    """The same Redis server, another numbered database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 def _redact(url: str) -> str:

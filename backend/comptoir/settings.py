@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from csp.constants import NONE, SELF
-from django.utils.translation import gettext_lazy as _
 
 from comptoir.env import (
     config_error,
@@ -19,6 +18,7 @@ from comptoir.env import (
     env_int,
     env_list,
     env_str,
+    redis_with_db,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # backend/
@@ -111,6 +111,8 @@ TEMPLATES = [
     },
 ]
 
+if PRODUCTION and not env_str("DATABASE_URL", ""):
+    config_error("DATABASE_URL", "set to a postgres:// URL in production", "")
 DATABASES = {
     "default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'comptoir.sqlite3'}"),
 }
@@ -120,12 +122,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_broker_url("REDIS_URL", "") if env_str("REDIS_URL", "") else ""
+if PRODUCTION and not REDIS_URL:
+    # Without it each container would keep its own queue and tasks would never run.
+    config_error("REDIS_URL", "set to a redis:// URL in production", "")
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Its own database: clearing the cache (FLUSHDB) must never drop queued tasks.
+            "LOCATION": env_str("REDIS_CACHE_URL", redis_with_db(REDIS_URL, 1)),
             "KEY_PREFIX": "comptoir",
         }
     }
@@ -157,14 +163,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "network/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# Behind a proxy the client is the right-most address the proxies appended;
+# anything further left was written by the client and cannot be trusted.
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 1 if PRODUCTION else 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_ORDER = "right-most"
 
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 10) * 3600  # one shift at the counter
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("nl", _("Nederlands")), ("en", _("English"))]
+# Each language is named in itself: that is how a reader finds their own.
+LANGUAGES = [("fr", "Français"), ("nl", "Nederlands"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Brussels"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+
 from network import views as network_views
 
 admin.site.site_header = "Comptoir"

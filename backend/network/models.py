@@ -154,7 +154,7 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -265,7 +265,7 @@ class WorkerHeartbeat(models.Model):
     hostname = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("battement du worker")
+        verbose_name = _("signal de vie du worker")
 
     def __str__(self) -> str:
         return f"{self.name} {self.seen_at}"

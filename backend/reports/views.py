@@ -1,6 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
 from network.access import role_required
 from network.models import Role
 from network.selectors import conventions_in_force, organisations_overview

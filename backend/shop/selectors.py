@@ -3,8 +3,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from network.models import Organisation
 
+from network.models import Organisation
 from shop.models import OpeningRule
 
 

@@ -1,10 +1,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
 from network.access import role_required
 from network.models import Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
-
 from shop.selectors import next_opening_sessions, session_open_at
 
 

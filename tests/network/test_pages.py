@@ -124,7 +124,7 @@ def test_the_counter_shows_the_next_opening_sessions(client, volunteer_s, servic
     with time_machine.travel("2026-11-27 10:00 +0100", tick=False):
         client.force_login(volunteer_s)
         closed_page = client.get("/counter/").text
-    assert "Permanence en cours" in open_page and "16:00" in open_page
+    assert "Ouvert maintenant" in open_page and "16:00" in open_page
     assert "Fermé maintenant" in closed_page
     assert "jeudi 3 décembre" in closed_page
 

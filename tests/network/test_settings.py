@@ -12,7 +12,8 @@ GOOD_SECRET = "x" * 20 + "-production-secret-for-tests-" + "y" * 20
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -43,6 +44,19 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "DEBUG",
         ),
         ({"COMPTOIR_ENV": "production", "SECRET_KEY": GOOD_SECRET}, "ALLOWED_HOSTS"),
+        (
+            {"COMPTOIR_ENV": "production", "SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "a.example"},
+            "DATABASE_URL",
+        ),
+        (
+            {
+                "COMPTOIR_ENV": "production",
+                "SECRET_KEY": GOOD_SECRET,
+                "ALLOWED_HOSTS": "a.example",
+                "DATABASE_URL": "postgres://comptoir@db:5432/comptoir",
+            },
+            "REDIS_URL",
+        ),
     ],
 )
 def test_a_bad_variable_stops_the_app_with_one_line_naming_it(env, variable):
@@ -69,7 +83,15 @@ def test_production_mode_passes_the_deployment_checks(tmp_path):
         SECRET_KEY=GOOD_SECRET,
         ALLOWED_HOSTS="comptoir.example",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        REDIS_URL="redis://127.0.0.1:6379/0",
         COMPTOIR_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_cache_never_shares_the_brokers_redis_database():
+    from comptoir.env import redis_with_db
+
+    assert redis_with_db("redis://redis:6379/0", 1) == "redis://redis:6379/1"
+    assert redis_with_db("redis://:pw@redis:6379", 1) == "redis://:pw@redis:6379/1"

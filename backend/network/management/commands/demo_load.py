@@ -6,11 +6,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from passes.models import Household, HouseholdMember
-from shop.models import OpeningRule
 
 from network.models import Convention, Organisation, Role, User
 from network.services import membership_grant
+from passes.models import Household, HouseholdMember
+from shop.models import OpeningRule
 
 DEMO_PASSWORD = "comptoir-demo"  # noqa: S105  (printed on the console for the demo only)
 
