@@ -14,3 +14,7 @@ lint:   ## ruff (lint and format) and the migrations check
 
 setup:  ## install everything without running anything
 	$(PYTHON) scripts/dev.py setup
+
+bench:  ## throughput and latency of the app under gunicorn (uses DATABASE_URL when set)
+	$(PYTHON) scripts/dev.py setup
+	$(PYTHON) scripts/bench.py

@@ -15,6 +15,7 @@ from network.access import refusal_reason, usable_memberships
 from network.audit import audit_record
 from network.forms import LanguageForm, LoginForm
 from network.health import broker_status, database_status, worker_status
+from network.middleware import set_language_cookie
 from network.models import Role
 from network.services import user_set_language
 
@@ -95,13 +96,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=language)
     translation.activate(language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-        secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
-    )
+    set_language_cookie(response, language)
     return response
 
 
