@@ -94,13 +94,6 @@ def redis_url():
     return url
 
 
-@pytest.fixture
-def chromium_path():
-    if not Path(CHROMIUM).exists():
-        unavailable(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    return CHROMIUM
-
-
 # Personas: two partners, one collective service, the network, a person per role.
 
 
