@@ -200,6 +200,29 @@ STORAGES = {
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker kept in files so a
 # laptop needs no server. Tasks are enqueued after commit and are idempotent.
+# Pass signing keys (Ed25519). Production sets them; development makes var/pass-keys.json.
+PASS_SIGNING_KEY = env_str("PASS_SIGNING_KEY", "")
+PASS_TRUSTED_KEYS = env_list("PASS_TRUSTED_KEYS", [])
+PASS_DEPLOYMENT_ID = env_int("PASS_DEPLOYMENT_ID", 0)
+PASS_KEYRING_FILE = VAR_DIR / "pass-keys.json"
+if PRODUCTION and not PASS_SIGNING_KEY:
+    config_error(
+        "PASS_SIGNING_KEY", "set in production (make one with manage.py pass_keys_rotate)", ""
+    )
+if PASS_SIGNING_KEY:
+    from passes.tokens import keyring_build
+
+    try:
+        keyring_build(
+            deployment=PASS_DEPLOYMENT_ID,
+            signing_spec=PASS_SIGNING_KEY,
+            trusted_specs=PASS_TRUSTED_KEYS,
+        )
+    except ValueError as error:
+        config_error(
+            "PASS_SIGNING_KEY / PASS_TRUSTED_KEYS / PASS_DEPLOYMENT_ID", str(error), "<redacted>"
+        )
+
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {}

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
@@ -196,7 +198,10 @@ class Convention(models.Model):
     ends_on = models.DateField(_("fin"))
     max_active_passes = models.PositiveIntegerField(_("accès-pass actifs au maximum"))
     max_pass_days = models.PositiveIntegerField(_("validité maximale d'un accès-pass (jours)"))
+    # Incremented by each amendment; a pass records the version it was issued under.
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    amended_at = models.DateTimeField(_("modifiée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("convention")
@@ -217,8 +222,120 @@ class Convention(models.Model):
     def __str__(self) -> str:
         return self.reference
 
-    def is_in_force_on(self, day) -> bool:
+    def is_in_force_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+
+class UsageRule(models.Model):
+    """What a pass issued under a convention allows at one collective service.
+
+    A pass copies the rules of its convention when it is issued or renewed, so
+    amending a convention changes only the passes issued after the amendment.
+    """
+
+    class Kind(models.TextChoices):
+        VISITS = "visits", _("Passages")
+        BUDGET = "budget", _("Budget d'achats")
+        PARCELS = "parcels", _("Colis alimentaires")
+        MEAL_TICKETS = "meal_tickets", _("Tickets-repas")
+        USES = "uses", _("Utilisations (comptées seulement)")
+
+    class Period(models.TextChoices):
+        DAY = "day", _("par jour")
+        WEEK = "week", _("par semaine")
+        FORTNIGHT = "fortnight", _("toutes les deux semaines")
+        MONTH = "month", _("par mois")
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="rules")
+    service = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Organisation.Kind.SERVICE},
+        verbose_name=_("service collectif"),
+    )
+    kind = models.CharField(_("règle"), max_length=20, choices=Kind.choices)
+    period = models.CharField(_("période"), max_length=12, choices=Period.choices)
+    quantity = models.PositiveIntegerField(
+        _("nombre par période"),
+        null=True,
+        blank=True,
+        help_text=_("Passages, colis ou tickets permis par période. Vide pour un budget."),
+    )
+    budget_base_cents = models.PositiveIntegerField(
+        _("budget pour une personne (centimes)"), null=True, blank=True
+    )
+    budget_per_extra_member_cents = models.PositiveIntegerField(
+        _("budget par personne en plus (centimes)"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("règle d'utilisation")
+        verbose_name_plural = _("règles d'utilisation")
+        ordering = ["service__name", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "service", "kind"], name="usage_rule_one_per_kind"
+            ),
+            models.CheckConstraint(
+                name="usage_rule_budget_or_quantity",
+                condition=(
+                    Q(kind="budget", budget_base_cents__isnull=False, quantity__isnull=True)
+                    | (~Q(kind="budget") & Q(budget_base_cents__isnull=True))
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def budget_cents_for(self, household_size: int) -> int:
+        extra = max(household_size - 1, 0) * (self.budget_per_extra_member_cents or 0)
+        return (self.budget_base_cents or 0) + extra
+
+    def as_snapshot(self) -> dict:
+        """The rule as copied onto a pass (ids and numbers only)."""
+        return {
+            "service_id": self.service_id,
+            "kind": self.kind,
+            "period": self.period,
+            "quantity": self.quantity,
+            "budget_base_cents": self.budget_base_cents,
+            "budget_per_extra_member_cents": self.budget_per_extra_member_cents,
+        }
+
+    def describe(self) -> str:
+        return describe_rule(self.as_snapshot())
+
+
+def describe_rule(rule: dict) -> str:
+    """A rule in plain words, in the active language: « 1 passage par semaine »."""
+    from babel.numbers import format_currency
+    from django.utils.translation import get_language, ngettext, to_locale
+
+    period = UsageRule.Period(rule["period"]).label
+    locale = to_locale(get_language() or "fr")
+    if rule["kind"] == UsageRule.Kind.BUDGET:
+        base = format_currency((rule["budget_base_cents"] or 0) / 100, "EUR", locale=locale)
+        extra = rule.get("budget_per_extra_member_cents") or 0
+        if extra:
+            more = format_currency(extra / 100, "EUR", locale=locale)
+            return _("budget de %(base)s %(period)s, plus %(more)s par personne en plus") % {
+                "base": base,
+                "period": period,
+                "more": more,
+            }
+        return _("budget de %(base)s %(period)s") % {"base": base, "period": period}
+    count = rule["quantity"] or 0
+    if rule["kind"] == UsageRule.Kind.VISITS:
+        text = ngettext("%(count)d passage", "%(count)d passages", count)
+    elif rule["kind"] == UsageRule.Kind.PARCELS:
+        text = ngettext("%(count)d colis", "%(count)d colis", count)
+    elif rule["kind"] == UsageRule.Kind.MEAL_TICKETS:
+        text = ngettext("%(count)d ticket-repas", "%(count)d tickets-repas", count)
+    else:
+        text = ngettext("%(count)d utilisation", "%(count)d utilisations", count)
+    return f"{text % {'count': count}} {period}"
 
 
 class AuditEntry(models.Model):

@@ -25,10 +25,21 @@ class DomainError(Exception):
     code = "domain_error"
     status = 409
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
 
 
 class RoleNotAllowedHere(DomainError):

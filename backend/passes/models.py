@@ -1,9 +1,20 @@
+import unicodedata
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from network.models import Organisation
+from network.models import Convention, Organisation
+
+
+def name_key(text: str) -> str:
+    """A name folded for search and matching: no accents, no case, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().replace("-", " ").replace("'", " ").split())
 
 
 class Household(models.Model):
@@ -33,13 +44,38 @@ class Household(models.Model):
         _("base légale du traitement"), max_length=20, choices=LegalBasis.choices
     )
     legal_basis_recorded_on = models.DateField(_("base légale enregistrée le"))
+    # Folded copies of the names, kept by the services, for search as you type
+    # and for spotting the same person registered by another partner.
+    last_name_key = models.CharField(max_length=100, editable=False, default="")
+    first_name_key = models.CharField(max_length=100, editable=False, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("ménage")
         verbose_name_plural = _("ménages")
-        ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["partner", "last_name", "first_name"])]
+        ordering = ["last_name_key", "first_name_key", "id"]
+        indexes = [
+            models.Index(
+                fields=["partner", "last_name_key", "first_name_key", "id"],
+                name="household_partner_name",
+            ),
+            # LIKE 'prefix%' uses these on PostgreSQL whatever the collation.
+            models.Index(
+                fields=["last_name_key"],
+                name="household_last_name_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["first_name_key"],
+                name="household_first_name_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["last_name_key", "first_name_key", "birth_year"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="household_birth_year_plausible",
@@ -80,3 +116,189 @@ class HouseholdMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_age_band_display()} {self.get_sex_display()}"
+
+
+class AssessmentReason(models.Model):
+    """A reason category for an assessment, from a list the network keeps (admin)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label_fr = models.CharField(_("libellé (français)"), max_length=120)
+    label_nl = models.CharField(_("libellé (néerlandais)"), max_length=120, blank=True)
+    label_en = models.CharField(_("libellé (anglais)"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("proposé"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("motif d'enquête sociale")
+        verbose_name_plural = _("motifs d'enquête sociale")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        language = (get_language() or "fr")[:2]
+        return getattr(self, f"label_{language}", "") or self.label_fr
+
+
+class Assessment(models.Model):
+    """The social assessment behind a pass decision. Its notes stay with the partner."""
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("Accordé")
+        REFUSED = "refused", _("Refusé")
+        REFERRED = "referred", _("Orienté ailleurs")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField(_("date de l'enquête"))
+    outcome = models.CharField(_("décision"), max_length=12, choices=Outcome.choices)
+    reasons = models.ManyToManyField(AssessmentReason, blank=True, verbose_name=_("motifs"))
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        help_text=_("Lisibles par l'équipe de votre service seulement ; chaque lecture est notée."),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enquête sociale")
+        verbose_name_plural = _("enquêtes sociales")
+        ordering = ["-assessed_on", "-id"]
+        indexes = [models.Index(fields=["household", "-assessed_on", "-id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class AccessPass(models.Model):
+    """A household's right to use collective services under one convention.
+
+    The printed card carries a signed token naming the pass and its card
+    version; replacing the card bumps `card_version`, so the old card is refused.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Actif")
+        SUSPENDED = "suspended", _("Suspendu")
+        REVOKED = "revoked", _("Révoqué")
+        EXPIRED = "expired", _("Expiré")
+
+    # States that hold a place in the convention's quota.
+    OPEN_STATUSES = (Status.ACTIVE, Status.SUSPENDED)
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="passes")
+    partner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("partenaire")
+    )
+    convention = models.ForeignKey(
+        Convention, on_delete=models.PROTECT, related_name="passes", verbose_name=_("convention")
+    )
+    services = models.ManyToManyField(
+        Organisation, related_name="+", verbose_name=_("services collectifs")
+    )
+    status = models.CharField(
+        _("état"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    valid_from = models.DateField(_("valable du"))
+    valid_until = models.DateField(_("valable jusqu'au"))
+    card_version = models.PositiveSmallIntegerField(_("version de la carte"), default=1)
+    # The convention's usage rules as they were when the pass was issued or renewed.
+    rules = models.JSONField(_("règles"), default=list)
+    convention_version = models.PositiveIntegerField(default=1)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("accès-pass")
+        verbose_name_plural = _("accès-pass")
+        ordering = ["-valid_until", "-id"]
+        indexes = [
+            models.Index(fields=["convention", "status", "valid_until"]),
+            models.Index(fields=["partner", "status", "valid_until"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="pass_dates_in_order", condition=Q(valid_until__gte=models.F("valid_from"))
+            ),
+            models.UniqueConstraint(
+                fields=["household", "convention"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="pass_one_open_per_household_and_convention",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    def state_on(self, day: date) -> str:
+        """The state a person should read: active, suspended, revoked, expired, or not yet valid."""
+        if self.status == self.Status.ACTIVE:
+            if self.valid_until < day:
+                return self.Status.EXPIRED
+            if self.valid_from > day:
+                return "not_yet_valid"
+        return self.status
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.state_on(day) == self.Status.ACTIVE
+
+    def days_left(self, day: date) -> int:
+        return (self.valid_until - day).days
+
+
+class PassCard(models.Model):
+    """One printed card of a pass: its version and its short human code."""
+
+    access_pass = models.ForeignKey(AccessPass, on_delete=models.CASCADE, related_name="cards")
+    version = models.PositiveSmallIntegerField()
+    human_code = models.CharField(max_length=12, unique=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("carte")
+        verbose_name_plural = _("cartes")
+        ordering = ["access_pass", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["access_pass", "version"], name="card_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.access_pass_id} v{self.version}"
+
+
+class PassEvent(models.Model):
+    """One line of a pass's history: who did what, when and why."""
+
+    class Action(models.TextChoices):
+        ISSUE = "issue", _("Délivré")
+        RENEW = "renew", _("Renouvelé")
+        SUSPEND = "suspend", _("Suspendu")
+        RESUME = "resume", _("Réactivé")
+        REVOKE = "revoke", _("Révoqué")
+        REPLACE = "replace", _("Carte remplacée")
+        EXPIRE = "expire", _("Expiré")
+
+    access_pass = models.ForeignKey(AccessPass, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement d'un accès-pass")
+        verbose_name_plural = _("historique des accès-pass")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.access_pass_id} {self.action}"

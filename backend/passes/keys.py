@@ -1,0 +1,92 @@
+"""The deployment's signing keys, from the settings or, in development, a file made on first run.
+
+Production sets `PASS_SIGNING_KEY` (the current private key) and
+`PASS_TRUSTED_KEYS` (public keys of retired keys whose cards still circulate).
+In development the keys live in `var/pass-keys.json`, created on first use and
+rotated with `manage.py pass_keys_rotate`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from passes.tokens import (
+    Keyring,
+    keyring_build,
+    private_key_format,
+    private_key_parse,
+    public_key_format,
+)
+
+
+@functools.cache
+def keyring() -> Keyring:
+    """The keyring of this deployment (read once per process)."""
+    if settings.PASS_SIGNING_KEY:
+        spec = {
+            "deployment": settings.PASS_DEPLOYMENT_ID,
+            "signing": settings.PASS_SIGNING_KEY,
+            "trusted": list(settings.PASS_TRUSTED_KEYS),
+        }
+    else:
+        spec = dev_keyring_spec(Path(settings.PASS_KEYRING_FILE))
+    try:
+        return keyring_build(
+            deployment=spec["deployment"],
+            signing_spec=spec["signing"],
+            trusted_specs=spec["trusted"],
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ImproperlyConfigured(f"Pass signing keys: {error}") from None
+
+
+def keyring_reset() -> None:
+    keyring.cache_clear()
+
+
+def dev_keyring_spec(path: Path) -> dict:
+    """Read the development keyring file, creating it (atomically) if missing."""
+    if not path.exists():
+        spec = {
+            "deployment": secrets.randbelow(0xFFFF) + 1,
+            "signing": private_key_format(1, Ed25519PrivateKey.generate()),
+            "trusted": [],
+        }
+        _write_new(path, spec)
+    return json.loads(path.read_text())
+
+
+def dev_keyring_rotate(path: Path) -> dict:
+    """Make a new signing key; the old one stays trusted for the cards it signed."""
+    spec = dev_keyring_spec(path)
+    old_id, old_key = private_key_parse(spec["signing"])
+    used = {old_id} | {int(s.split(":", 1)[0]) for s in spec["trusted"]}
+    new_id = next(i for i in range(1, 256) if i not in used)
+    spec["trusted"] = [public_key_format(old_id, old_key.public_key()), *spec["trusted"]]
+    spec["signing"] = private_key_format(new_id, Ed25519PrivateKey.generate())
+    path.write_text(json.dumps(spec, indent=2))
+    keyring_reset()
+    return spec
+
+
+def _write_new(path: Path, spec: dict) -> None:
+    # Several processes may start at once (web and worker): the first link wins.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as tmp:
+        json.dump(spec, tmp, indent=2)
+    os.chmod(tmp.name, 0o600)
+    try:
+        os.link(tmp.name, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp.name)

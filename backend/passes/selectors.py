@@ -1,0 +1,308 @@
+"""What the passes app reads: households and passes scoped to the user, and the pass check."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from network.access import Perm, organisations_with_perm, scope_q
+from network.models import Convention, Organisation
+from passes.keys import keyring
+from passes.models import (
+    AccessPass,
+    Assessment,
+    AssessmentReason,
+    Household,
+    HouseholdMember,
+    PassCard,
+    PassEvent,
+    name_key,
+)
+from passes.tokens import (
+    TokenClaims,
+    TokenRejected,
+    human_code_check,
+    looks_like_token,
+    token_read,
+    token_sign,
+)
+
+# --- households ---------------------------------------------------------------------
+
+HOUSEHOLD_FILTERS = ("active", "expiring", "none")
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def household_list_for_user(
+    *,
+    user: Any,
+    today: date,
+    query: str = "",
+    pass_filter: str = "",
+    partner_id: int | None = None,
+) -> QuerySet[Household]:
+    """Households of the user's partners, searched and filtered, with what the list shows.
+
+    Search: each word must start a first or last name (accents and case ignored);
+    a number finds a file by its number; a human code finds its card's household.
+    Every row's pass and size come from subqueries, so a page costs two queries
+    (the count and the page) whatever its length.
+    """
+    households = Household.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "partner"))
+    if partner_id:
+        households = households.filter(partner_id=partner_id)
+    households = _household_search(households, query)
+
+    open_passes = AccessPass.objects.filter(
+        household=OuterRef("pk"), status=AccessPass.Status.ACTIVE, valid_until__gte=today
+    )
+    if pass_filter == "active":
+        households = households.filter(Exists(open_passes.filter(valid_from__lte=today)))
+    elif pass_filter == "expiring":
+        households = households.filter(
+            Exists(open_passes.filter(valid_until__lte=month_end(today)))
+        )
+    elif pass_filter == "none":
+        households = households.exclude(Exists(open_passes))
+
+    latest_pass = AccessPass.objects.filter(household=OuterRef("pk")).order_by(
+        "-valid_until", "-id"
+    )
+    member_count = (
+        HouseholdMember.objects.filter(household=OuterRef("pk"))
+        .order_by()
+        .values("household")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        households.select_related("partner")
+        .annotate(
+            pass_id=Subquery(latest_pass.values("pk")[:1]),
+            pass_status=Subquery(latest_pass.values("status")[:1]),
+            pass_valid_from=Subquery(latest_pass.values("valid_from")[:1]),
+            pass_valid_until=Subquery(latest_pass.values("valid_until")[:1]),
+            other_members=Subquery(member_count),
+        )
+        .order_by("last_name_key", "first_name_key", "id")
+    )
+
+
+def _household_search(households: QuerySet[Household], query: str) -> QuerySet[Household]:
+    query = query.strip()[:100]
+    if not query:
+        return households
+    if query.isdigit():
+        return households.filter(pk=int(query))
+    try:
+        code = human_code_check(query)
+    except TokenRejected:
+        code = None
+    by_name = Q()
+    for word in name_key(query).split()[:4]:
+        by_name &= Q(last_name_key__startswith=word) | Q(first_name_key__startswith=word)
+    if code:
+        by_code = PassCard.objects.filter(human_code=code).values("access_pass__household_id")
+        return households.filter(by_name | Q(pk__in=by_code))
+    return households.filter(by_name)
+
+
+def household_get_for_user(*, user: Any, household_id: int) -> Household:
+    """One household of the user's partners, or 404 (never 403: its existence stays hidden)."""
+    try:
+        return (
+            Household.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "partner"))
+            .select_related("partner")
+            .prefetch_related("members")
+            .get(pk=household_id)
+        )
+    except (Household.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def household_detail(*, household: Household) -> dict:
+    """The household page: assessments (notes left out) and passes with their services."""
+    assessments = list(
+        Assessment.objects.filter(household=household)
+        .select_related("author")
+        .prefetch_related("reasons")
+        .defer("notes")
+        .annotate(has_notes=~Q(notes=""))
+        .order_by("-assessed_on", "-id")
+    )
+    passes = list(
+        AccessPass.objects.filter(household=household)
+        .select_related("convention")
+        .prefetch_related(
+            Prefetch("services", queryset=Organisation.objects.order_by("name")),
+            Prefetch("cards", queryset=PassCard.objects.order_by("-version")),
+        )
+        .order_by("-valid_until", "-id")
+    )
+    return {"assessments": assessments, "passes": passes}
+
+
+def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
+    try:
+        return (
+            Assessment.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "household__partner"))
+            .select_related("household__partner")
+            .get(pk=assessment_id)
+        )
+    except (Assessment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def assessment_reasons_active() -> QuerySet[AssessmentReason]:
+    return AssessmentReason.objects.filter(is_active=True)
+
+
+def pass_get_for_user(*, user: Any, pass_id: int) -> AccessPass:
+    """One pass of the user's partners, or 404."""
+    try:
+        return (
+            AccessPass.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "partner"))
+            .select_related("household__partner", "convention", "partner")
+            .prefetch_related(
+                Prefetch("services", queryset=Organisation.objects.order_by("name")),
+                "household__members",
+            )
+            .get(pk=pass_id)
+        )
+    except (AccessPass.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def pass_events(*, access_pass: AccessPass) -> QuerySet[PassEvent]:
+    return PassEvent.objects.filter(access_pass=access_pass).select_related("actor")
+
+
+def pass_current_card(*, access_pass: AccessPass) -> PassCard:
+    return PassCard.objects.get(access_pass=access_pass, version=access_pass.card_version)
+
+
+def pass_token(*, access_pass: AccessPass) -> str:
+    """The token the current card's QR code holds."""
+    ring = keyring()
+    return token_sign(
+        TokenClaims(
+            deployment=ring.deployment,
+            key_id=ring.signing_key_id,
+            pass_id=access_pass.pk,
+            card_version=access_pass.card_version,
+            valid_until=access_pass.valid_until,
+        ),
+        ring,
+    )
+
+
+def conventions_for_issuing(*, user: Any, partner: Organisation, today: date) -> QuerySet:
+    """The partner's conventions in force today, for the issue and renew forms."""
+    allowed = organisations_with_perm(user, Perm.PASS_MANAGE)
+    return (
+        Convention.objects.filter(
+            partner=partner, partner__in=allowed, starts_on__lte=today, ends_on__gte=today
+        )
+        .prefetch_related(Prefetch("services", queryset=Organisation.objects.order_by("name")))
+        .order_by("-ends_on")
+    )
+
+
+# --- the pass check -----------------------------------------------------------------
+
+
+def refusal_messages() -> dict[str, str]:
+    """One plain sentence per reason a card is not accepted, in the active language."""
+    return {
+        "malformed": _("Ce n'est pas un code Comptoir : la carte est illisible ou falsifiée."),
+        "other_deployment": _("Cette carte vient d'un autre réseau Comptoir."),
+        "unknown_key": _("Cette carte est signée par une clé inconnue : elle est refusée."),
+        "bad_signature": _("La signature de cette carte est fausse : elle est refusée."),
+        "code_length": _("Un code de carte a 9 caractères : vérifiez la saisie."),
+        "code_characters": _(
+            "Ce code contient des caractères qui n'existent pas dans les codes (0, O, 1, I)."
+        ),
+        "code_typo": _(
+            "Ce code contient une faute de frappe : relisez-le caractère par caractère."
+        ),
+        "unknown_code": _("Aucune carte ne porte ce code."),
+        "unknown_pass": _("Cette carte ne correspond à aucun accès-pass."),
+        "replaced": _("Cette carte a été remplacée par une carte plus récente."),
+        "revoked": _("Cet accès-pass a été révoqué."),
+        "suspended": _("Cet accès-pass est suspendu."),
+        "expired": _("Cet accès-pass a expiré."),
+        "not_yet_valid": _("Cet accès-pass n'est pas encore valable."),
+        "convention_ended": _("La convention de cet accès-pass a pris fin."),
+    }
+
+
+@dataclass(frozen=True)
+class PassCheck:
+    """The answer to « is this card good today? », before any counter rule."""
+
+    code: str
+    access_pass: AccessPass | None = None
+    card_version: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "ok"
+
+    @property
+    def message(self) -> str:
+        return "" if self.ok else refusal_messages()[self.code]
+
+
+def pass_check(text: str, *, today: date) -> PassCheck:
+    """Token or human code → the pass it names and whether it is good on `today`.
+
+    Never raises for bad input: every refusal is a `PassCheck` with one code
+    (see `refusal_messages`). One query for a token, one for a human code.
+    """
+    text = (text or "")[:400]
+    try:
+        if looks_like_token(text):
+            claims = token_read(text, keyring())
+            access_pass = (
+                AccessPass.objects.select_related("household", "convention")
+                .filter(pk=claims.pass_id)
+                .first()
+            )
+            if access_pass is None:
+                return PassCheck("unknown_pass")
+            version = claims.card_version
+        else:
+            code = human_code_check(text)
+            card = (
+                PassCard.objects.select_related("access_pass__household", "access_pass__convention")
+                .filter(human_code=code)
+                .first()
+            )
+            if card is None:
+                return PassCheck("unknown_code")
+            access_pass, version = card.access_pass, card.version
+    except TokenRejected as rejected:
+        return PassCheck(rejected.code)
+    return PassCheck(
+        _pass_state_code(access_pass, version, today), access_pass, card_version=version
+    )
+
+
+def _pass_state_code(access_pass: AccessPass, version: int, today: date) -> str:
+    if version != access_pass.card_version:
+        return "replaced" if version < access_pass.card_version else "unknown_pass"
+    state = access_pass.state_on(today)
+    if state != AccessPass.Status.ACTIVE:
+        return state
+    if today > access_pass.convention.ends_on:
+        return "convention_ended"
+    return "ok"
