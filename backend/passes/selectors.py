@@ -47,7 +47,7 @@ def household_list_for_user(
     user: Any,
     today: date,
     query: str = "",
-    pass_filter: str = "",
+    status_filter: str = "",
     partner_id: int | None = None,
 ) -> QuerySet[Household]:
     """Households of the user's partners, searched and filtered, with what the list shows.
@@ -65,13 +65,13 @@ def household_list_for_user(
     open_passes = AccessPass.objects.filter(
         household=OuterRef("pk"), status=AccessPass.Status.ACTIVE, valid_until__gte=today
     )
-    if pass_filter == "active":
+    if status_filter == "active":
         households = households.filter(Exists(open_passes.filter(valid_from__lte=today)))
-    elif pass_filter == "expiring":
+    elif status_filter == "expiring":
         households = households.filter(
             Exists(open_passes.filter(valid_until__lte=month_end(today)))
         )
-    elif pass_filter == "none":
+    elif status_filter == "none":
         households = households.exclude(Exists(open_passes))
 
     latest_pass = AccessPass.objects.filter(household=OuterRef("pk")).order_by(

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from stdnum import luhn
 
-TOKEN_PREFIX = "CP1"
+TOKEN_PREFIX = "CP1"  # noqa: S105  (a format marker, not a secret)
 FORMAT_VERSION = 1
 EPOCH = date(2000, 1, 1)
 HEADER = struct.Struct(">BHBIHH")
