@@ -32,6 +32,10 @@ VENDOR = FRONTEND / "static" / "vendor"
 # Files the pages load, copied from the npm packages pinned by frontend/package-lock.json.
 VENDOR_FILES = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    # The printed cards and the phone card image use DejaVu: every accent, on any machine.
+    "dejavu-fonts-ttf/ttf/DejaVuSans.ttf": "fonts/DejaVuSans.ttf",
+    "dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf": "fonts/DejaVuSans-Bold.ttf",
+    "dejavu-fonts-ttf/ttf/DejaVuSansMono-Bold.ttf": "fonts/DejaVuSansMono-Bold.ttf",
 }
 
 
@@ -87,6 +91,7 @@ def ensure_frontend_assets() -> None:
     for source, target in VENDOR_FILES.items():
         src = FRONTEND / "node_modules" / source
         dst = VENDOR / target
+        dst.parent.mkdir(parents=True, exist_ok=True)
         if not dst.exists() or dst.read_bytes() != src.read_bytes():
             shutil.copyfile(src, dst)
 

@@ -5,3 +5,10 @@ document.addEventListener("change", (event) => {
     field.form.requestSubmit();
   }
 });
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("[data-print]");
+  if (button) {
+    window.print();
+  }
+});

@@ -1,0 +1,209 @@
+"""Forms of the social workers' pages: they parse and check input, the services decide."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from network.models import Convention, Organisation
+from passes.models import Assessment, AssessmentReason, Household, HouseholdMember
+from passes.services import MemberData
+
+postal_code_validator = RegexValidator(
+    r"^\d{4,5}$", _("Un code postal a 4 chiffres (Belgique) ou 5 chiffres (France).")
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def member_field_name(band: str, sex: str) -> str:
+    return f"members_{band.replace('-', '_').replace('+', 'plus')}_{sex}"
+
+
+class HouseholdForm(forms.ModelForm):
+    """The reference person, the address area, the language, the legal basis, and the
+    other members counted by age band and sex (a grid of numbers, quick to fill)."""
+
+    class Meta:
+        model = Household
+        fields = [
+            "first_name",
+            "last_name",
+            "birth_year",
+            "postal_code",
+            "commune",
+            "language",
+            "legal_basis",
+            "legal_basis_recorded_on",
+        ]
+        widgets = {"legal_basis_recorded_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["postal_code"].validators.append(postal_code_validator)
+        self.fields["birth_year"].widget.attrs.update(
+            {"min": 1900, "max": timezone.localdate().year}
+        )
+        if not self.instance.pk:
+            self.fields["legal_basis_recorded_on"].initial = timezone.localdate()
+        counts: dict[tuple[str, str], int] = {}
+        if self.instance.pk:
+            for member in self.instance.members.all():
+                key = (member.age_band, member.sex)
+                counts[key] = counts.get(key, 0) + 1
+        self.member_grid = []
+        for band, band_label in HouseholdMember.AgeBand.choices:
+            row = []
+            for sex, sex_label in HouseholdMember.Sex.choices:
+                name = member_field_name(band, sex)
+                self.fields[name] = forms.IntegerField(
+                    label=f"{band_label} · {sex_label}",
+                    min_value=0,
+                    max_value=20,
+                    required=False,
+                    initial=counts.get((band, sex), 0),
+                    widget=forms.NumberInput(attrs={"class": "input-count"}),
+                )
+                row.append(name)
+            self.member_grid.append((band_label, row))
+        self.sex_labels = [label for _value, label in HouseholdMember.Sex.choices]
+
+    def member_rows(self):
+        return [(label, [self[name] for name in names]) for label, names in self.member_grid]
+
+    def clean_birth_year(self) -> int:
+        year = self.cleaned_data["birth_year"]
+        if not 1900 <= year <= timezone.localdate().year:
+            raise forms.ValidationError(
+                _("Indiquez une année de naissance entre 1900 et %(year)s."),
+                params={"year": timezone.localdate().year},
+            )
+        return year
+
+    def clean_legal_basis_recorded_on(self) -> date:
+        day = self.cleaned_data["legal_basis_recorded_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Cette date ne peut pas être dans le futur."))
+        return day
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def household_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def members(self) -> list[MemberData]:
+        members = []
+        for band, _label in HouseholdMember.AgeBand.choices:
+            for sex, _sex_label in HouseholdMember.Sex.choices:
+                count = self.cleaned_data.get(member_field_name(band, sex)) or 0
+                members.extend(MemberData(age_band=band, sex=sex) for _i in range(count))
+        return members
+
+
+class AssessmentForm(forms.Form):
+    assessed_on = forms.DateField(label=_("Date de l'enquête"), widget=DateInput())
+    outcome = forms.ChoiceField(
+        label=_("Décision"), choices=Assessment.Outcome.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.ModelMultipleChoiceField(
+        label=_("Motifs"),
+        queryset=AssessmentReason.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(
+        label=_("Notes (lisibles par votre service seulement)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessed_on"].initial = timezone.localdate()
+        self.fields["reasons"].queryset = AssessmentReason.objects.filter(is_active=True)
+
+
+class PassIssueForm(forms.Form):
+    convention = forms.ModelChoiceField(label=_("Convention"), queryset=Convention.objects.none())
+    valid_from = forms.DateField(label=_("Valable du"), widget=DateInput(), required=False)
+    valid_until = forms.DateField(
+        label=_("Valable jusqu'au"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Laissez vide pour la durée la plus longue que permet la convention."),
+    )
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services collectifs ouverts"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Laissez tout décoché pour ouvrir tous les services de la convention."),
+    )
+
+    def __init__(self, *args, conventions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["convention"].queryset = conventions
+        self.fields["convention"].empty_label = None
+        self.fields["services"].queryset = Organisation.objects.filter(
+            service_conventions__in=conventions
+        ).distinct()
+        self.fields["valid_from"].initial = timezone.localdate()
+
+
+class PassRenewForm(forms.Form):
+    convention = forms.ModelChoiceField(label=_("Convention"), queryset=Convention.objects.none())
+    valid_until = forms.DateField(
+        label=_("Nouvelle date de fin"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Laissez vide pour la durée la plus longue que permet la convention."),
+    )
+    reason = forms.CharField(label=_("Motif"), max_length=500)
+
+    def __init__(self, *args, conventions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["convention"].queryset = conventions
+        self.fields["convention"].empty_label = None
+
+
+class PassReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=500)
+
+
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Accès-pass"),
+        required=False,
+        choices=[
+            ("", _("Tous les ménages")),
+            ("active", _("Avec un accès-pass actif")),
+            ("expiring", _("Accès-pass expirant ce mois-ci")),
+            ("none", _("Sans accès-pass en cours")),
+        ],
+    )
+    partner = forms.TypedChoiceField(
+        label=_("Service"), required=False, coerce=int, empty_value=None
+    )
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [("", _("Tous mes services"))] + [
+            (p.pk, p.name) for p in partners
+        ]
+        self.show_partner = len(partners) > 1

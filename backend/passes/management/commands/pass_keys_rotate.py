@@ -1,0 +1,91 @@
+"""Rotate the key that signs pass tokens; the old key stays trusted for the cards it signed."""
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from passes import keys
+from passes.tokens import (
+    Keyring,
+    keyring_build,
+    private_key_format,
+    public_key_base64,
+    public_key_format,
+    public_key_parse,
+)
+
+
+def _ring(spec: dict) -> Keyring:
+    return keyring_build(
+        deployment=spec["deployment"], signing_spec=spec["signing"], trusted_specs=spec["trusted"]
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Make a new signing key for pass cards. In development the keyring file is "
+        "updated; in production the new values to set are printed and nothing is changed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--show-public",
+            action="store_true",
+            help="Also print the public keys, for counters that check cards offline.",
+        )
+
+    def handle(self, *args, **options):
+        ring = self._production() if settings.PASS_SIGNING_KEY else self._development()
+        if options["show_public"]:
+            self._show_public(ring)
+
+    def _development(self) -> Keyring:
+        path = Path(settings.PASS_KEYRING_FILE)
+        old_id = _ring(keys.dev_keyring_spec(path)).signing_key_id
+        spec = keys.dev_keyring_rotate(path)
+        ring = _ring(spec)
+        self.stdout.write(f"New signing key: {ring.signing_key_id} (in {path}).")
+        self.stdout.write(f"Key {old_id} stays trusted, so the cards it signed keep working.")
+        self.stdout.write("Restart the web app and the worker to sign with the new key.")
+        return ring
+
+    def _production(self) -> Keyring:
+        try:
+            ring = keyring_build(
+                deployment=settings.PASS_DEPLOYMENT_ID,
+                signing_spec=settings.PASS_SIGNING_KEY,
+                trusted_specs=settings.PASS_TRUSTED_KEYS,
+            )
+        except ValueError as error:
+            raise CommandError(f"The current pass keys are not valid: {error}") from None
+        old_id = ring.signing_key_id
+        new_id = next((i for i in range(1, 256) if i not in ring.public_keys), None)
+        if new_id is None:
+            raise CommandError(
+                "All 255 key ids are in use: remove trusted keys whose cards have all expired."
+            )
+        new_key = Ed25519PrivateKey.generate()
+        previous = [public_key_parse(spec) for spec in settings.PASS_TRUSTED_KEYS]
+        trusted = [public_key_format(old_id, ring.public_keys[old_id])] + [
+            public_key_format(key_id, key) for key_id, key in previous if key_id != old_id
+        ]
+        self.stdout.write("Nothing was changed. Set these values, then restart every process:")
+        self.stdout.write(f"PASS_SIGNING_KEY={private_key_format(new_id, new_key)}")
+        self.stdout.write(f"PASS_TRUSTED_KEYS={','.join(trusted)}")
+        self.stdout.write(
+            f"PASS_DEPLOYMENT_ID stays {ring.deployment}. Remove a trusted key only once "
+            "every card it signed has expired."
+        )
+        return keyring_build(
+            deployment=ring.deployment,
+            signing_spec=private_key_format(new_id, new_key),
+            trusted_specs=trusted,
+        )
+
+    def _show_public(self, ring: Keyring) -> None:
+        self.stdout.write(f"Public keys of deployment {ring.deployment}:")
+        for key_id in sorted(ring.public_keys):
+            mark = " (signing)" if key_id == ring.signing_key_id else ""
+            self.stdout.write(f"{key_id}:{public_key_base64(ring.public_keys[key_id])}{mark}")

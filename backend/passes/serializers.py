@@ -1,0 +1,429 @@
+"""Input and output shapes of the passes API. Input serializers parse; they never save."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from network.access import Perm, organisations_with_perm, scope_q
+from network.models import Convention, Organisation, describe_rule
+from passes.models import (
+    AccessPass,
+    Assessment,
+    AssessmentReason,
+    Household,
+    HouseholdMember,
+    PassEvent,
+)
+from passes.selectors import HOUSEHOLD_FILTERS, pass_current_card, pass_token
+
+# Ids are PostgreSQL bigints; larger numbers are refused before they reach a query.
+MAX_ID = 2**63 - 1
+
+
+def _today(context: dict) -> date:
+    return context.get("today") or timezone.localdate()
+
+
+def _user(context: dict) -> Any:
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+# --- errors (documentation only) -----------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error: a stable code, a sentence in the user's language, and where it applies."""
+
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    field = serializers.CharField(required=False)
+    errors = serializers.DictField(required=False, help_text="Messages per invalid field.")
+
+
+# --- small shared shapes ------------------------------------------------------------
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ConventionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class PersonRefSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+
+    def to_representation(self, user: Any) -> dict:
+        return {"username": user.get_username(), "full_name": user.get_full_name()}
+
+
+class MemberSerializer(serializers.Serializer):
+    age_band = serializers.ChoiceField(choices=HouseholdMember.AgeBand.choices)
+    sex = serializers.ChoiceField(choices=HouseholdMember.Sex.choices)
+
+
+# --- households ---------------------------------------------------------------------
+
+
+class HouseholdListQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Words starting a first or last name, a file number, or a card's human code.",
+    )
+    status = serializers.ChoiceField(
+        choices=HOUSEHOLD_FILTERS,
+        required=False,
+        allow_blank=True,
+        help_text="active: a pass valid today; expiring: one ending this month; none: no pass.",
+    )
+    partner = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class HouseholdWriteSerializer(serializers.Serializer):
+    """A household's file as a social worker types it. `partner` only on creation."""
+
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text="Required only when you register households for several partners.",
+    )
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    birth_year = serializers.IntegerField(min_value=1900)  # up to this year: see __init__
+    postal_code = serializers.CharField(max_length=10)
+    commune = serializers.CharField(max_length=100)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default="fr")
+    legal_basis = serializers.ChoiceField(choices=Household.LegalBasis.choices)
+    legal_basis_recorded_on = serializers.DateField()
+    members = MemberSerializer(many=True, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["birth_year"] = serializers.IntegerField(
+            min_value=1900, max_value=_today(self.context).year
+        )
+        user = _user(self.context)
+        if user is not None and "partner" in self.fields:
+            self.fields["partner"].queryset = organisations_with_perm(
+                user, Perm.HOUSEHOLD_MANAGE
+            ).filter(kind=Organisation.Kind.PARTNER)
+
+    def validate_legal_basis_recorded_on(self, value: date) -> date:
+        if value > _today(self.context):
+            raise serializers.ValidationError(_("Cette date ne peut pas être dans le futur."))
+        return value
+
+
+class HouseholdUpdateSerializer(HouseholdWriteSerializer):
+    """Any subset of the file; `members`, when given, replaces the whole composition."""
+
+    partner = None
+
+
+class PassSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    convention = ConventionRefSerializer()
+    status = serializers.ChoiceField(choices=AccessPass.Status.choices)
+    state = serializers.SerializerMethodField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    services = OrganisationRefSerializer(many=True, source="services.all")
+    card_version = serializers.IntegerField()
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[*AccessPass.Status.values, "not_yet_valid"])
+    )
+    def get_state(self, access_pass: AccessPass) -> str:
+        return str(access_pass.state_on(_today(self.context)))
+
+
+class CurrentPassSerializer(serializers.Serializer):
+    """The household's latest pass, as the list shows it."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AccessPass.Status.choices)
+    state = serializers.ChoiceField(choices=[*AccessPass.Status.values, "not_yet_valid"])
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+
+
+class HouseholdListItemSerializer(serializers.Serializer):
+    """One row of the list; every value comes from `household_list_for_user`'s annotations."""
+
+    id = serializers.IntegerField()
+    partner = OrganisationRefSerializer()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    birth_year = serializers.IntegerField()
+    postal_code = serializers.CharField()
+    commune = serializers.CharField()
+    size = serializers.SerializerMethodField()
+    current_pass = serializers.SerializerMethodField()
+
+    def get_size(self, household: Household) -> int:
+        return 1 + (household.other_members or 0)
+
+    @extend_schema_field(CurrentPassSerializer(allow_null=True))
+    def get_current_pass(self, household: Household) -> dict | None:
+        if household.pass_id is None:
+            return None
+        latest = AccessPass(
+            status=household.pass_status,
+            valid_from=household.pass_valid_from,
+            valid_until=household.pass_valid_until,
+        )
+        return {
+            "id": household.pass_id,
+            "status": household.pass_status,
+            "state": str(latest.state_on(_today(self.context))),
+            "valid_from": household.pass_valid_from,
+            "valid_until": household.pass_valid_until,
+        }
+
+
+class HouseholdDetailSerializer(serializers.Serializer):
+    """A household's file; `passes` and `has_pass_elsewhere` come from the context."""
+
+    id = serializers.IntegerField()
+    partner = OrganisationRefSerializer()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    birth_year = serializers.IntegerField()
+    postal_code = serializers.CharField()
+    commune = serializers.CharField()
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    legal_basis = serializers.ChoiceField(choices=Household.LegalBasis.choices)
+    legal_basis_recorded_on = serializers.DateField()
+    members = MemberSerializer(many=True, source="members.all")
+    size = serializers.IntegerField()
+    has_pass_elsewhere = serializers.SerializerMethodField(
+        help_text="Whether the same person holds a valid pass through another partner."
+    )
+    passes = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_has_pass_elsewhere(self, household: Household) -> bool:
+        return bool(self.context["has_pass_elsewhere"])
+
+    @extend_schema_field(PassSummarySerializer(many=True))
+    def get_passes(self, household: Household) -> list[dict]:
+        return PassSummarySerializer(self.context["passes"], many=True, context=self.context).data
+
+
+# --- assessments --------------------------------------------------------------------
+
+
+class AssessmentReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class AssessmentWriteSerializer(serializers.Serializer):
+    assessed_on = serializers.DateField()
+    outcome = serializers.ChoiceField(choices=Assessment.Outcome.choices)
+    reasons = serializers.SlugRelatedField(
+        many=True,
+        slug_field="code",
+        queryset=AssessmentReason.objects.filter(is_active=True),
+        required=False,
+        help_text="Codes from /api/assessment-reasons/.",
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+
+
+class AssessmentSerializer(serializers.Serializer):
+    """An assessment without its notes: reading them is a separate, audited request."""
+
+    id = serializers.IntegerField()
+    household = serializers.IntegerField(source="household_id")
+    assessed_on = serializers.DateField()
+    outcome = serializers.ChoiceField(choices=Assessment.Outcome.choices)
+    outcome_label = serializers.CharField(source="get_outcome_display")
+    reasons = AssessmentReasonSerializer(many=True, source="reasons.all")
+    has_notes = serializers.SerializerMethodField()
+    author = PersonRefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_has_notes(self, assessment: Assessment) -> bool:
+        # The list defers the notes and annotates `has_notes`: never load the text here.
+        if hasattr(assessment, "has_notes"):
+            return bool(assessment.has_notes)
+        return bool(assessment.notes)
+
+
+class AssessmentNotesSerializer(serializers.Serializer):
+    notes = serializers.CharField(allow_blank=True)
+
+
+# --- passes -------------------------------------------------------------------------
+
+
+class PassListQuerySerializer(serializers.Serializer):
+    household = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class _PassTermsSerializer(serializers.Serializer):
+    """Convention and services chosen by a social worker, scoped to the partners they serve."""
+
+    convention = serializers.PrimaryKeyRelatedField(queryset=Convention.objects.none())
+    valid_until = serializers.DateField(required=False)
+    services = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.SERVICE),
+        many=True,
+        required=False,
+        help_text="Collective services of the convention; all of them when left out.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = _user(self.context)
+        if user is not None:
+            self.fields["convention"].queryset = Convention.objects.filter(
+                partner__in=organisations_with_perm(user, Perm.PASS_MANAGE)
+            )
+
+
+class PassIssueSerializer(_PassTermsSerializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
+    valid_from = serializers.DateField(required=False)
+
+    field_order = ["household", "convention", "valid_from", "valid_until", "services"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = _user(self.context)
+        if user is not None:
+            # Another partner's household reads as unknown, exactly like an id that does not exist.
+            self.fields["household"].queryset = Household.objects.filter(
+                scope_q(user, Perm.PASS_MANAGE, "partner")
+            ).select_related("partner")
+
+
+class PassRenewSerializer(_PassTermsSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["convention"].required = False
+        self.fields[
+            "convention"
+        ].help_text = "Another convention of the partner; the same by default."
+
+
+class PassReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text="A few words; it stays in the pass's history.",
+    )
+
+
+class RuleSerializer(serializers.Serializer):
+    service = serializers.IntegerField(source="service_id")
+    kind = serializers.CharField()
+    period = serializers.CharField()
+    quantity = serializers.IntegerField(allow_null=True)
+    budget_base_cents = serializers.IntegerField(allow_null=True)
+    budget_per_extra_member_cents = serializers.IntegerField(allow_null=True)
+    description = serializers.SerializerMethodField()
+
+    def get_description(self, rule: dict) -> str:
+        return describe_rule(rule)
+
+    def to_representation(self, rule: dict) -> dict:
+        # Snapshots written before a field existed simply lack it.
+        return super().to_representation({**dict.fromkeys(self.fields), **rule})
+
+
+class CardLinksSerializer(serializers.Serializer):
+    qr_svg = serializers.URLField()
+    qr_png = serializers.URLField()
+
+
+class PassSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    household = serializers.IntegerField(source="household_id")
+    partner = serializers.IntegerField(source="partner_id")
+    convention = ConventionRefSerializer()
+    status = serializers.ChoiceField(choices=AccessPass.Status.choices)
+    state = serializers.SerializerMethodField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    services = OrganisationRefSerializer(many=True, source="services.all")
+    rules = RuleSerializer(many=True)
+    card_version = serializers.IntegerField()
+    human_code = serializers.SerializerMethodField(
+        help_text="The current card's short code, for typing at a counter or on the phone."
+    )
+    token = serializers.SerializerMethodField(help_text="What the current card's QR code holds.")
+    links = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[*AccessPass.Status.values, "not_yet_valid"])
+    )
+    def get_state(self, access_pass: AccessPass) -> str:
+        return str(access_pass.state_on(_today(self.context)))
+
+    def get_human_code(self, access_pass: AccessPass) -> str:
+        # The list annotates it; a single pass asks for its card.
+        code = getattr(access_pass, "current_human_code", None)
+        if code is None:
+            code = pass_current_card(access_pass=access_pass).human_code
+        return code
+
+    def get_token(self, access_pass: AccessPass) -> str:
+        return pass_token(access_pass=access_pass)
+
+    @extend_schema_field(CardLinksSerializer)
+    def get_links(self, access_pass: AccessPass) -> dict:
+        request = self.context.get("request")
+
+        def absolute(name: str) -> str:
+            url = reverse(name, kwargs={"pk": access_pass.pk})
+            return request.build_absolute_uri(url) if request is not None else url
+
+        return {"qr_svg": absolute("api:pass-qr-svg"), "qr_png": absolute("api:pass-qr-png")}
+
+
+class PassEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    action = serializers.ChoiceField(choices=PassEvent.Action.choices)
+    action_label = serializers.CharField(source="get_action_display")
+    actor = PersonRefSerializer(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    detail = serializers.DictField()
+
+
+# --- keys ---------------------------------------------------------------------------
+
+
+class PublicKeySerializer(serializers.Serializer):
+    key_id = serializers.IntegerField()
+    algorithm = serializers.ChoiceField(choices=["Ed25519"])
+    public_key = serializers.CharField(help_text="The raw 32-byte key, base64url without padding.")
+    current = serializers.BooleanField(help_text="Whether new cards are signed with this key.")
+
+
+class PassKeysSerializer(serializers.Serializer):
+    deployment = serializers.IntegerField()
+    token_prefix = serializers.CharField()
+    signing_key_id = serializers.IntegerField()
+    keys = PublicKeySerializer(many=True)
