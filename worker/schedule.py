@@ -8,4 +8,9 @@ BEAT_SCHEDULE = {
         "task": "worker.tasks.worker_heartbeat",
         "schedule": crontab(),
     },
+    # Every night at 00:05 Brussels time: passes whose last valid day was yesterday expire.
+    "passes-expire": {
+        "task": "worker.tasks.passes_expire",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }

@@ -8,3 +8,11 @@ def worker_heartbeat() -> str:
     from network.services import worker_heartbeat_record
 
     return worker_heartbeat_record().seen_at.isoformat()
+
+
+@app.task(name="worker.tasks.passes_expire")
+def passes_expire() -> int:
+    """Mark the passes whose validity has ended as expired (safe to run twice)."""
+    from passes.services import passes_expire_due
+
+    return passes_expire_due()

@@ -101,9 +101,11 @@ def card_png(access_pass: AccessPass) -> bytes:
     text, font = _fit(draw, validity, 30, text_width)
     draw.text((40, y), text, font=font, fill=INK)
     y += 56
-    for service in context["services"][:4]:
-        text, font = _fit(draw, f"• {service}", 28, text_width)
-        draw.text((40, y), text, font=font, fill=INK)
+    lines = [f"• {service}" for service in context["services"][:4]]
+    # One size for every service line: the one that fits the longest.
+    _text, font = _fit(draw, max(lines, key=len, default=""), 28, text_width)
+    for line in lines:
+        draw.text((40, y), line, font=font, fill=INK)
         y += 40
     draw.text(
         (40, HEIGHT - 72),
