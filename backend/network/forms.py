@@ -1,7 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from network.models import Convention, Organisation, UsageRule
+from network.services import RuleData
 
 
 class LoginForm(AuthenticationForm):
@@ -23,3 +28,101 @@ class LoginForm(AuthenticationForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
+
+
+class ConventionForm(forms.ModelForm):
+    """The agreement itself; its usage rules come from `RuleFormSet`."""
+
+    class Meta:
+        model = Convention
+        fields = [
+            "partner",
+            "reference",
+            "starts_on",
+            "ends_on",
+            "max_active_passes",
+            "max_pass_days",
+            "services",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "services": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.PARTNER, is_active=True
+        )
+        self.fields["services"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.SERVICE, is_active=True
+        )
+
+
+class RuleForm(forms.Form):
+    """One usage rule; amounts are typed in euros and kept in cents."""
+
+    service = forms.TypedChoiceField(label=_("Service"), coerce=int)
+    # Blank first choices: an untouched extra row posts nothing and is skipped.
+    kind = forms.ChoiceField(label=_("Règle"), choices=[("", "—"), *UsageRule.Kind.choices])
+    period = forms.ChoiceField(label=_("Période"), choices=[("", "—"), *UsageRule.Period.choices])
+    quantity = forms.IntegerField(label=_("Nombre"), required=False, min_value=1, max_value=999)
+    budget_base = forms.DecimalField(
+        label=_("Budget (1 personne, €)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=7,
+        decimal_places=2,
+    )
+    budget_per_extra_member = forms.DecimalField(
+        label=_("Par personne en plus (€)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=7,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args, services=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", "—")] + [(s.pk, s.name) for s in services]
+
+    def rule_data(self) -> RuleData:
+        data = self.cleaned_data
+
+        def cents(value: Decimal | None) -> int | None:
+            return None if value is None else int(value * 100)
+
+        return RuleData(
+            service_id=data["service"],
+            kind=data["kind"],
+            period=data["period"],
+            quantity=data.get("quantity"),
+            budget_base_cents=cents(data.get("budget_base")),
+            budget_per_extra_member_cents=cents(data.get("budget_per_extra_member")),
+        )
+
+    @staticmethod
+    def initial_from(rule: UsageRule) -> dict:
+        def euros(cents: int | None) -> Decimal | None:
+            return None if cents is None else Decimal(cents) / 100
+
+        return {
+            "service": rule.service_id,
+            "kind": rule.kind,
+            "period": rule.period,
+            "quantity": rule.quantity,
+            "budget_base": euros(rule.budget_base_cents),
+            "budget_per_extra_member": euros(rule.budget_per_extra_member_cents),
+        }
+
+
+RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True, max_num=30)
+
+
+def rule_formset_rules(formset) -> list[RuleData]:
+    return [
+        form.rule_data()
+        for form in formset.forms
+        if form.has_changed() and form.is_valid() and not form.cleaned_data.get("DELETE")
+    ]

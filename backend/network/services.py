@@ -1,6 +1,7 @@
 """What changes state in the network app: roles, languages, the worker's heartbeat."""
 
 import socket
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -12,8 +13,10 @@ from django.utils.translation import gettext as _
 from network.audit import audit_record
 from network.models import (
     ROLE_ORGANISATION_KIND,
+    Convention,
     Membership,
     Organisation,
+    UsageRule,
     User,
     WorkerHeartbeat,
 )
@@ -95,3 +98,150 @@ def worker_heartbeat_record(*, now: datetime | None = None) -> WorkerHeartbeat:
         defaults={"seen_at": now or timezone.now(), "hostname": socket.gethostname()},
     )
     return heartbeat
+
+
+# --- conventions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleData:
+    service_id: int
+    kind: str
+    period: str
+    quantity: int | None = None
+    budget_base_cents: int | None = None
+    budget_per_extra_member_cents: int | None = None
+
+
+class ConventionRefused(DomainError):
+    code = "convention_refused"
+    status = 400
+
+
+def _check_rules(rules: list[RuleData], service_ids: set[int]) -> None:
+    seen: set[tuple[int, str]] = set()
+    for rule in rules:
+        if rule.service_id not in service_ids:
+            raise ConventionRefused(
+                _("Une règle porte sur un service que la convention n'ouvre pas."),
+                field="rules",
+                code="rule_service_not_in_convention",
+            )
+        if (rule.service_id, rule.kind) in seen:
+            raise ConventionRefused(
+                _("Deux règles du même type pour le même service : gardez-en une seule."),
+                field="rules",
+                code="rule_duplicate",
+            )
+        seen.add((rule.service_id, rule.kind))
+        if rule.kind == UsageRule.Kind.BUDGET:
+            if not rule.budget_base_cents:
+                raise ConventionRefused(
+                    _("Un budget doit indiquer un montant pour une personne."),
+                    field="rules",
+                    code="rule_budget_missing",
+                )
+        elif not rule.quantity:
+            raise ConventionRefused(
+                _("Indiquez combien de passages, colis ou tickets la règle permet par période."),
+                field="rules",
+                code="rule_quantity_missing",
+            )
+
+
+def _rules_replace(convention: Convention, rules: list[RuleData], service_ids: set[int]) -> None:
+    convention.rules.filter(service_id__in=service_ids).delete()
+    UsageRule.objects.bulk_create(
+        UsageRule(
+            convention=convention,
+            service_id=r.service_id,
+            kind=r.kind,
+            period=r.period,
+            quantity=None if r.kind == UsageRule.Kind.BUDGET else r.quantity,
+            budget_base_cents=r.budget_base_cents if r.kind == UsageRule.Kind.BUDGET else None,
+            budget_per_extra_member_cents=(
+                r.budget_per_extra_member_cents if r.kind == UsageRule.Kind.BUDGET else None
+            ),
+        )
+        for r in rules
+    )
+
+
+@transaction.atomic
+def convention_save(
+    *,
+    actor: User,
+    convention: Convention | None,
+    fields: dict,
+    services: list[Organisation],
+    rules: list[RuleData],
+) -> Convention:
+    """Create a convention, or amend one (its version goes up by one).
+
+    Passes already issued keep the rules they were issued under until they are
+    renewed. Locks the convention while amending. Refuses with `dates_inverted`,
+    `no_service`, and the rule codes of `_check_rules`.
+    """
+    if fields["ends_on"] < fields["starts_on"]:
+        raise ConventionRefused(
+            _("La fin de la convention est avant son début : inversez les dates."),
+            field="ends_on",
+            code="dates_inverted",
+        )
+    if not services:
+        raise ConventionRefused(
+            _("Une convention ouvre au moins un service collectif."),
+            field="services",
+            code="no_service",
+        )
+    service_ids = {s.pk for s in services}
+    _check_rules(rules, service_ids)
+    if convention is None:
+        convention = Convention.objects.create(**fields)
+        action = "convention.create"
+    else:
+        convention = Convention.objects.select_for_update().get(pk=convention.pk)
+        for name, value in fields.items():
+            setattr(convention, name, value)
+        convention.version += 1
+        convention.amended_at = timezone.now()
+        convention.save()
+        convention.rules.exclude(service_id__in=service_ids).delete()
+        action = "convention.amend"
+    convention.services.set(services)
+    _rules_replace(convention, rules, service_ids)
+    audit_record(
+        actor=actor,
+        action=action,
+        target=convention,
+        organisation=convention.partner,
+        detail={"version": convention.version, "rules": len(rules)},
+    )
+    return convention
+
+
+@transaction.atomic
+def convention_rules_amend(
+    *, actor: User, convention: Convention, service: Organisation, rules: list[RuleData]
+) -> Convention:
+    """A collective service's manager changes the rules for their own service only."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    if not convention.services.filter(pk=service.pk).exists():
+        raise ConventionRefused(
+            _("Cette convention n'ouvre pas votre service."),
+            field="rules",
+            code="rule_service_not_in_convention",
+        )
+    _check_rules(rules, {service.pk})
+    _rules_replace(convention, rules, {service.pk})
+    convention.version += 1
+    convention.amended_at = timezone.now()
+    convention.save(update_fields=["version", "amended_at"])
+    audit_record(
+        actor=actor,
+        action="convention.amend_rules",
+        target=convention,
+        organisation=service,
+        detail={"version": convention.version, "service_id": service.pk, "rules": len(rules)},
+    )
+    return convention

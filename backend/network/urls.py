@@ -11,6 +11,9 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("role/", views.membership_switch, name="membership-switch"),
     path("language/", views.language_set, name="language-set"),
+    path("conventions/", views.convention_list, name="convention-list"),
+    path("conventions/new/", views.convention_edit, name="convention-new"),
+    path("conventions/<int:convention_id>/", views.convention_edit, name="convention-edit"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
     path(
         "password/reset/",

@@ -2,22 +2,34 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from network.access import refusal_reason, usable_memberships
+from network.access import Perm, refusal_reason, role_required, scope_q, usable_memberships
 from network.audit import audit_record
-from network.forms import LanguageForm, LoginForm
+from network.forms import (
+    ConventionForm,
+    LanguageForm,
+    LoginForm,
+    RuleForm,
+    RuleFormSet,
+    rule_formset_rules,
+)
 from network.health import broker_status, database_status, worker_status
 from network.middleware import set_language_cookie
-from network.models import Role
-from network.services import user_set_language
+from network.models import Convention, Role
+from network.services import (
+    DomainError,
+    convention_rules_amend,
+    convention_save,
+    user_set_language,
+)
 
 ROLE_HOME = {
     Role.SOCIAL_WORKER: "passes:home-social-worker",
@@ -117,4 +129,123 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def root(request: HttpRequest) -> HttpResponse:
     return redirect(
         reverse("network:home") if request.user.is_authenticated else settings.LOGIN_URL
+    )
+
+
+# --- conventions --------------------------------------------------------------------
+
+CONVENTION_ROLES = (Role.COORDINATOR, Role.MANAGER)
+
+
+def _convention_for_user(request: HttpRequest, convention_id: int) -> Convention:
+    """A convention the user may see: any for the coordination, its own service's for a manager."""
+    found = (
+        Convention.objects.filter(
+            scope_q(request.user, Perm.CONVENTION_VIEW, "partner", "services")
+        )
+        .filter(pk=convention_id)
+        .distinct()
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_GET
+@role_required(*CONVENTION_ROLES)
+def convention_list(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    if membership.role == Role.COORDINATOR:
+        conventions = Convention.objects.all()
+    else:
+        conventions = Convention.objects.filter(services=membership.organisation)
+    conventions = (
+        conventions.select_related("partner")
+        .prefetch_related("services", "rules__service")
+        .order_by("-ends_on", "reference")
+    )
+    return render(
+        request,
+        "network/convention_list.html",
+        {
+            "conventions": conventions,
+            "today": timezone.localdate(),
+            "can_create": membership.role == Role.COORDINATOR,
+        },
+    )
+
+
+def _rule_formset(request: HttpRequest, services, rules) -> RuleFormSet:
+    initial = [RuleForm.initial_from(r) for r in rules]
+    return RuleFormSet(
+        request.POST or None,
+        initial=initial,
+        prefix="rules",
+        form_kwargs={"services": services},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CONVENTION_ROLES)
+def convention_edit(request: HttpRequest, convention_id: int | None = None) -> HttpResponse:
+    """The coordination records and amends conventions; a manager amends only the rules
+    for their own service."""
+    membership = request.membership
+    convention = _convention_for_user(request, convention_id) if convention_id else None
+    is_coordinator = membership.role == Role.COORDINATOR
+    if not is_coordinator and convention is None:
+        raise Http404
+    if is_coordinator:
+        form = ConventionForm(request.POST or None, instance=convention)
+        services = list(form.fields["services"].queryset)
+        rules = list(convention.rules.all()) if convention else []
+    else:
+        form = None
+        services = [membership.organisation]
+        rules = list(convention.rules.filter(service=membership.organisation))
+    formset = _rule_formset(request, services, rules)
+    error = None
+    if request.method == "POST" and (form is None or form.is_valid()) and formset.is_valid():
+        try:
+            if is_coordinator:
+                fields = {k: v for k, v in form.cleaned_data.items() if k != "services"}
+                saved = convention_save(
+                    actor=request.user,
+                    convention=convention,
+                    fields=fields,
+                    services=list(form.cleaned_data["services"]),
+                    rules=rule_formset_rules(formset),
+                )
+            else:
+                saved = convention_rules_amend(
+                    actor=request.user,
+                    convention=convention,
+                    service=membership.organisation,
+                    rules=rule_formset_rules(formset),
+                )
+        except DomainError as refusal:
+            if form is not None and refusal.field in form.fields:
+                form.add_error(refusal.field, refusal.message)
+            else:
+                error = refusal.message
+        else:
+            messages.success(
+                request,
+                _("Convention %(ref)s enregistrée (version %(version)s).")
+                % {"ref": saved.reference, "version": saved.version},
+            )
+            return redirect("network:convention-list")
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "network/convention_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "convention": convention,
+            "rules_error": error,
+            "is_coordinator": is_coordinator,
+        },
+        status=status,
     )

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from network.access import Perm, organisations_with_perm, scope_q
-from network.models import Convention, Organisation, describe_rule
+from network.models import Convention, Organisation, UsageRule, describe_rule
 from passes.models import (
     AccessPass,
     Assessment,
@@ -196,55 +196,9 @@ class HouseholdListItemSerializer(serializers.Serializer):
         }
 
 
-class HouseholdDetailSerializer(serializers.Serializer):
-    """A household's file; `passes` and `has_pass_elsewhere` come from the context."""
-
-    id = serializers.IntegerField()
-    partner = OrganisationRefSerializer()
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
-    birth_year = serializers.IntegerField()
-    postal_code = serializers.CharField()
-    commune = serializers.CharField()
-    language = serializers.ChoiceField(choices=settings.LANGUAGES)
-    legal_basis = serializers.ChoiceField(choices=Household.LegalBasis.choices)
-    legal_basis_recorded_on = serializers.DateField()
-    members = MemberSerializer(many=True, source="members.all")
-    size = serializers.IntegerField()
-    has_pass_elsewhere = serializers.SerializerMethodField(
-        help_text="Whether the same person holds a valid pass through another partner."
-    )
-    passes = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-    def get_has_pass_elsewhere(self, household: Household) -> bool:
-        return bool(self.context["has_pass_elsewhere"])
-
-    @extend_schema_field(PassSummarySerializer(many=True))
-    def get_passes(self, household: Household) -> list[dict]:
-        return PassSummarySerializer(self.context["passes"], many=True, context=self.context).data
-
-
-# --- assessments --------------------------------------------------------------------
-
-
 class AssessmentReasonSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
-
-
-class AssessmentWriteSerializer(serializers.Serializer):
-    assessed_on = serializers.DateField()
-    outcome = serializers.ChoiceField(choices=Assessment.Outcome.choices)
-    reasons = serializers.SlugRelatedField(
-        many=True,
-        slug_field="code",
-        queryset=AssessmentReason.objects.filter(is_active=True),
-        required=False,
-        help_text="Codes from /api/assessment-reasons/.",
-    )
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
 
 
 class AssessmentSerializer(serializers.Serializer):
@@ -267,6 +221,57 @@ class AssessmentSerializer(serializers.Serializer):
         return bool(assessment.notes)
 
 
+class HouseholdDetailSerializer(serializers.Serializer):
+    """A household's file; passes, assessments and `has_pass_elsewhere` come from the context."""
+
+    id = serializers.IntegerField()
+    partner = OrganisationRefSerializer()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    birth_year = serializers.IntegerField()
+    postal_code = serializers.CharField()
+    commune = serializers.CharField()
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    legal_basis = serializers.ChoiceField(choices=Household.LegalBasis.choices)
+    legal_basis_recorded_on = serializers.DateField()
+    members = MemberSerializer(many=True, source="members.all")
+    size = serializers.IntegerField()
+    has_pass_elsewhere = serializers.SerializerMethodField(
+        help_text="Whether the same person holds a valid pass through another partner."
+    )
+    passes = serializers.SerializerMethodField()
+    assessments = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_has_pass_elsewhere(self, household: Household) -> bool:
+        return bool(self.context["has_pass_elsewhere"])
+
+    @extend_schema_field(PassSummarySerializer(many=True))
+    def get_passes(self, household: Household) -> list[dict]:
+        return PassSummarySerializer(self.context["passes"], many=True, context=self.context).data
+
+    @extend_schema_field(AssessmentSerializer(many=True))
+    def get_assessments(self, household: Household) -> list[dict]:
+        return AssessmentSerializer(self.context["assessments"], many=True).data
+
+
+# --- assessments --------------------------------------------------------------------
+
+
+class AssessmentWriteSerializer(serializers.Serializer):
+    assessed_on = serializers.DateField()
+    outcome = serializers.ChoiceField(choices=Assessment.Outcome.choices)
+    reasons = serializers.SlugRelatedField(
+        many=True,
+        slug_field="code",
+        queryset=AssessmentReason.objects.filter(is_active=True),
+        required=False,
+        help_text="Codes from /api/assessment-reasons/.",
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+
+
 class AssessmentNotesSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True)
 
@@ -279,9 +284,8 @@ class PassListQuerySerializer(serializers.Serializer):
 
 
 class _PassTermsSerializer(serializers.Serializer):
-    """Convention and services chosen by a social worker, scoped to the partners they serve."""
+    """What a social worker chooses for a pass; conventions scoped to the partners they serve."""
 
-    convention = serializers.PrimaryKeyRelatedField(queryset=Convention.objects.none())
     valid_until = serializers.DateField(required=False)
     services = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind=Organisation.Kind.SERVICE),
@@ -301,9 +305,10 @@ class _PassTermsSerializer(serializers.Serializer):
 
 class PassIssueSerializer(_PassTermsSerializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
-    valid_from = serializers.DateField(required=False)
-
-    field_order = ["household", "convention", "valid_from", "valid_until", "services"]
+    convention = serializers.PrimaryKeyRelatedField(queryset=Convention.objects.none())
+    valid_from = serializers.DateField(
+        required=False, help_text="Today when left out; never in the past."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -317,13 +322,11 @@ class PassIssueSerializer(_PassTermsSerializer):
 
 class PassRenewSerializer(_PassTermsSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["convention"].required = False
-        self.fields[
-            "convention"
-        ].help_text = "Another convention of the partner; the same by default."
+    convention = serializers.PrimaryKeyRelatedField(
+        queryset=Convention.objects.none(),
+        required=False,
+        help_text="Another convention of the same partner (next year's); the pass's by default.",
+    )
 
 
 class PassReasonSerializer(serializers.Serializer):
@@ -338,8 +341,8 @@ class PassReasonSerializer(serializers.Serializer):
 
 class RuleSerializer(serializers.Serializer):
     service = serializers.IntegerField(source="service_id")
-    kind = serializers.CharField()
-    period = serializers.CharField()
+    kind = serializers.ChoiceField(choices=UsageRule.Kind.choices)
+    period = serializers.ChoiceField(choices=UsageRule.Period.choices)
     quantity = serializers.IntegerField(allow_null=True)
     budget_base_cents = serializers.IntegerField(allow_null=True)
     budget_per_extra_member_cents = serializers.IntegerField(allow_null=True)
