@@ -23,8 +23,11 @@ RUN cd frontend \
 COPY . .
 
 # The same vendored file scripts/dev.py copies (VENDOR_FILES there).
-RUN mkdir -p frontend/static/vendor \
-    && cp frontend/node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js
+RUN mkdir -p frontend/static/vendor/fonts \
+    && cp frontend/node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js \
+    && cp frontend/node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf frontend/static/vendor/fonts/DejaVuSans.ttf \
+    && cp frontend/node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf frontend/static/vendor/fonts/DejaVuSans-Bold.ttf \
+    && cp frontend/node_modules/dejavu-fonts-ttf/ttf/DejaVuSansMono-Bold.ttf frontend/static/vendor/fonts/DejaVuSansMono-Bold.ttf
 
 # Production settings refuse to load without a long SECRET_KEY and ALLOWED_HOSTS.
 # These values exist only for the build step below: they are not in the image's

@@ -25,6 +25,8 @@ APP_SERVICES = {"migrate", "web", "worker", "beat"}
 TEST_SECRETS = {
     "SECRET_KEY": "test-only-secret-key-for-compose-config-0123456789-0123456789",
     "POSTGRES_PASSWORD": "testpassword",
+    "PASS_SIGNING_KEY": "1:ULEo-EpQG4GeP0XW8wKL69XEySZINdYiyUHLkgvbcTg",
+    "PASS_DEPLOYMENT_ID": "4242",
 }
 
 
@@ -156,6 +158,8 @@ def test_every_app_service_gets_the_production_environment(config, name):
     assert env["DATABASE_URL"] == f"postgres://comptoir:{password}@db:5432/comptoir"
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
     assert env["SECRET_KEY"] == TEST_SECRETS["SECRET_KEY"]
+    assert env["PASS_SIGNING_KEY"] == TEST_SECRETS["PASS_SIGNING_KEY"]
+    assert env["PASS_DEPLOYMENT_ID"] == TEST_SECRETS["PASS_DEPLOYMENT_ID"]
     assert env["ALLOWED_HOSTS"]
 
 

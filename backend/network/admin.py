@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from network.models import AuditEntry, Convention, Membership, Organisation, User
+from network.models import AuditEntry, Convention, Membership, Organisation, UsageRule, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,11 +24,20 @@ class OrganisationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class UsageRuleInline(admin.TabularInline):
+    model = UsageRule
+    extra = 0
+
+
 @admin.register(Convention)
 class ConventionAdmin(admin.ModelAdmin):
-    list_display = ["reference", "partner", "starts_on", "ends_on", "max_active_passes"]
+    """Prefer the conventions page: it keeps the version and the audit trail."""
+
+    list_display = ["reference", "partner", "starts_on", "ends_on", "max_active_passes", "version"]
     list_filter = ["partner"]
     filter_horizontal = ["services"]
+    readonly_fields = ["version", "amended_at"]
+    inlines = [UsageRuleInline]
 
 
 @admin.register(AuditEntry)
