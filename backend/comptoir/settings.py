@@ -207,21 +207,32 @@ PASS_DEPLOYMENT_ID = env_int("PASS_DEPLOYMENT_ID", 0)
 PASS_KEYRING_FILE = VAR_DIR / "pass-keys.json"
 if PRODUCTION and not PASS_SIGNING_KEY:
     config_error(
-        "PASS_SIGNING_KEY", "set in production (make one with manage.py pass_keys_rotate)", ""
+        "PASS_SIGNING_KEY",
+        "set in production (make one with: python manage.py pass_keys_rotate --new)",
+        "",
     )
 if PASS_SIGNING_KEY:
-    from passes.tokens import keyring_build
+    from passes.tokens import private_key_parse, public_key_parse
 
-    try:
-        keyring_build(
-            deployment=PASS_DEPLOYMENT_ID,
-            signing_spec=PASS_SIGNING_KEY,
-            trusted_specs=PASS_TRUSTED_KEYS,
-        )
-    except ValueError as error:
+    if not 1 <= PASS_DEPLOYMENT_ID <= 0xFFFF:
         config_error(
-            "PASS_SIGNING_KEY / PASS_TRUSTED_KEYS / PASS_DEPLOYMENT_ID", str(error), "<redacted>"
+            "PASS_DEPLOYMENT_ID", "a whole number from 1 to 65535", str(PASS_DEPLOYMENT_ID)
         )
+    try:
+        private_key_parse(PASS_SIGNING_KEY)
+    except ValueError:
+        config_error(
+            "PASS_SIGNING_KEY", "<key id 0-255>:<base64url 32-byte Ed25519 seed>", "<hidden>"
+        )
+    for _spec in PASS_TRUSTED_KEYS:
+        try:
+            public_key_parse(_spec)
+        except ValueError:
+            config_error(
+                "PASS_TRUSTED_KEYS",
+                "comma-separated <key id 0-255>:<base64url 32-byte Ed25519 public key>",
+                _spec[:40],
+            )
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (

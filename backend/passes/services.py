@@ -371,10 +371,12 @@ def _rules_snapshot(convention: Convention, service_ids: list[int]) -> list[dict
 
 def _expire_due(queryset, today: date) -> int:
     """Mark passes whose end has passed as expired (a conditional update, safe to repeat)."""
+    # Locked, so that a concurrent run waits and then writes no second history line.
     due = list(
-        queryset.filter(status=AccessPass.Status.ACTIVE, valid_until__lt=today).values_list(
-            "pk", flat=True
-        )
+        queryset.select_for_update()
+        .filter(status=AccessPass.Status.ACTIVE, valid_until__lt=today)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     changed = AccessPass.objects.filter(pk__in=due, status=AccessPass.Status.ACTIVE).update(
         status=AccessPass.Status.EXPIRED, updated_at=timezone.now()
@@ -505,15 +507,16 @@ def pass_renew(
     """
     today = today or timezone.localdate()
     reason = _require_reason(reason)
+    # The convention first, then the pass: the order pass_issue takes its locks in.
+    convention = Convention.objects.select_for_update().get(
+        pk=(convention.pk if convention else access_pass.convention_id)
+    )
     access_pass = _locked(access_pass)
     if access_pass.status == AccessPass.Status.REVOKED:
         _refuse(
             _("Un accès-pass révoqué ne peut pas être renouvelé : délivrez-en un nouveau."),
             code="pass_revoked",
         )
-    convention = Convention.objects.select_for_update().get(
-        pk=(convention or access_pass.convention).pk
-    )
     if convention.partner_id != access_pass.partner_id:
         _refuse(
             _("Cette convention n'est pas celle de votre service."),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from network.models import Convention, Organisation, UsageRule, User
@@ -28,9 +29,8 @@ def keyring_new(*, deployment: int = 4242, key_id: int = 1, trusted: tuple = ())
     )
 
 
-@pytest.fixture
-def dev_keyring(settings, tmp_path):
-    """A development keyring in a temporary file: the repository's var/ is never touched."""
+def dev_keyring_in(settings, tmp_path: Path) -> Iterator[Path]:
+    """For a fixture: a development keyring in a temporary file, never the repository's var/."""
     settings.PASS_SIGNING_KEY = ""
     settings.PASS_TRUSTED_KEYS = []
     settings.PASS_KEYRING_FILE = tmp_path / "pass-keys.json"

@@ -31,15 +31,31 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--new",
+            action="store_true",
+            help="Print a first key and deployment id for a new installation; change nothing.",
+        )
+        parser.add_argument(
             "--show-public",
             action="store_true",
             help="Also print the public keys, for counters that check cards offline.",
         )
 
     def handle(self, *args, **options):
+        if options["new"]:
+            self._new()
+            return
         ring = self._production() if settings.PASS_SIGNING_KEY else self._development()
         if options["show_public"]:
             self._show_public(ring)
+
+    def _new(self) -> None:
+        import secrets
+
+        self.stdout.write("Keys for a new installation (nothing was changed). Put them in .env:")
+        self.stdout.write(f"PASS_SIGNING_KEY={private_key_format(1, Ed25519PrivateKey.generate())}")
+        self.stdout.write(f"PASS_DEPLOYMENT_ID={secrets.randbelow(0xFFFF) + 1}")
+        self.stdout.write("PASS_TRUSTED_KEYS=")
 
     def _development(self) -> Keyring:
         path = Path(settings.PASS_KEYRING_FILE)
