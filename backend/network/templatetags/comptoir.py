@@ -49,3 +49,16 @@ def pass_rules(rules: list[dict]) -> list[dict]:
         )
     )
     return [{"service": names.get(r["service_id"], "?"), "text": describe_rule(r)} for r in rules]
+
+
+@register.filter
+def isodate(value: str) -> str:
+    """A date kept as ISO text (in a history's details) shown the reader's way."""
+    from datetime import date
+
+    from django.utils import formats
+
+    try:
+        return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except (TypeError, ValueError):
+        return value or ""
