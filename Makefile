@@ -1,7 +1,7 @@
 # One entry point per job, for people and CI alike. Each needs only Python 3.11+.
 PYTHON ?= python3
 
-.PHONY: run test lint bench setup
+.PHONY: run test lint bench setup bench-households
 
 run:    ## the app on http://127.0.0.1:8000 with its worker and schedule (Ctrl-C stops all)
 	$(PYTHON) scripts/dev.py run
@@ -18,3 +18,7 @@ setup:  ## install everything without running anything
 bench:  ## throughput and latency of the app under gunicorn (uses DATABASE_URL when set)
 	$(PYTHON) scripts/dev.py setup
 	$(PYTHON) scripts/bench.py
+
+bench-households:  ## list, search and filters over 100,000 households (needs DATABASE_URL=postgres://...)
+	$(PYTHON) scripts/dev.py setup
+	$(PYTHON) scripts/bench_households.py

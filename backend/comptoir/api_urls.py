@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from network import api as network_api
+from passes import api as passes_api
 
 
 class ApiRootView(APIView):
@@ -29,6 +30,10 @@ class ApiRootView(APIView):
                 "me": link("api:me"),
                 "organisations": link("api:organisation-list"),
                 "conventions": link("api:convention-list"),
+                "households": link("api:household-list"),
+                "assessment_reasons": link("api:assessment-reason-list"),
+                "passes": link("api:pass-list"),
+                "pass_keys": link("api:pass-key-list"),
                 "token": link("api:token-obtain"),
                 "schema": link("api:schema"),
                 "docs": link("api:docs"),
@@ -44,6 +49,34 @@ urlpatterns = [
     path("organisations/", network_api.OrganisationListApi.as_view(), name="organisation-list"),
     path("conventions/", network_api.ConventionListApi.as_view(), name="convention-list"),
     path("auth/token/", network_api.TokenObtainApi.as_view(), name="token-obtain"),
+    path("households/", passes_api.HouseholdListApi.as_view(), name="household-list"),
+    path("households/<int:pk>/", passes_api.HouseholdDetailApi.as_view(), name="household-detail"),
+    path(
+        "households/<int:pk>/assessments/",
+        passes_api.HouseholdAssessmentListApi.as_view(),
+        name="household-assessment-list",
+    ),
+    path(
+        "assessments/<int:pk>/notes/",
+        passes_api.AssessmentNotesApi.as_view(),
+        name="assessment-notes",
+    ),
+    path(
+        "assessment-reasons/",
+        passes_api.AssessmentReasonListApi.as_view(),
+        name="assessment-reason-list",
+    ),
+    path("passes/", passes_api.PassListApi.as_view(), name="pass-list"),
+    path("passes/<int:pk>/", passes_api.PassDetailApi.as_view(), name="pass-detail"),
+    path("passes/<int:pk>/renew/", passes_api.PassRenewApi.as_view(), name="pass-renew"),
+    path("passes/<int:pk>/suspend/", passes_api.PassSuspendApi.as_view(), name="pass-suspend"),
+    path("passes/<int:pk>/resume/", passes_api.PassResumeApi.as_view(), name="pass-resume"),
+    path("passes/<int:pk>/revoke/", passes_api.PassRevokeApi.as_view(), name="pass-revoke"),
+    path("passes/<int:pk>/replace/", passes_api.PassReplaceApi.as_view(), name="pass-replace"),
+    path("passes/<int:pk>/history/", passes_api.PassHistoryApi.as_view(), name="pass-history"),
+    path("passes/<int:pk>/qr.svg", passes_api.PassQrSvgApi.as_view(), name="pass-qr-svg"),
+    path("passes/<int:pk>/qr.png", passes_api.PassQrPngApi.as_view(), name="pass-qr-png"),
+    path("pass-keys/", passes_api.PassKeyListApi.as_view(), name="pass-key-list"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
         "docs/",

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
@@ -94,7 +94,7 @@ class PassesPagination(PageNumberPagination):
 
 
 class PassesApiView(APIView):
-    """Base of the passes API: messages in the caller's own language.
+    """Base of the passes API: messages in the caller's own language, errors with a code.
 
     The language middleware only sees session users; a device authenticated by
     token gets its user's language here, once DRF has authenticated it.
@@ -106,6 +106,13 @@ class PassesApiView(APIView):
             translation.activate(language)
             request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # The selectors raise Django's Http404; as DRF's NotFound it gets its `code`
+        # from the API's exception handler, like every other error.
+        if isinstance(exc, Http404):
+            exc = exceptions.NotFound()
+        return super().handle_exception(exc)
 
 
 def _require_anywhere(user: Any, perm: Perm) -> None:
