@@ -121,8 +121,9 @@ RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True, max_num=
 
 
 def rule_formset_rules(formset) -> list[RuleData]:
+    # Every filled row counts, changed or not: a row left out would delete its rule.
     return [
         form.rule_data()
         for form in formset.forms
-        if form.has_changed() and form.is_valid() and not form.cleaned_data.get("DELETE")
+        if form.is_valid() and form.cleaned_data.get("kind") and not form.cleaned_data.get("DELETE")
     ]

@@ -113,6 +113,8 @@ class HouseholdMember(models.Model):
     class Meta:
         verbose_name = _("membre du ménage")
         verbose_name_plural = _("membres du ménage")
+        # Members are written band by band, youngest first: creation order reads well.
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.get_age_band_display()} {self.get_sex_display()}"

@@ -70,7 +70,8 @@ def screenshot():
 
     def take(page, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret leaves style="" on inputs, which htmx then copies.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     return take
