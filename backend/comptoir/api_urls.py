@@ -50,6 +50,7 @@ urlpatterns = [
     path("conventions/", network_api.ConventionListApi.as_view(), name="convention-list"),
     path("auth/token/", network_api.TokenObtainApi.as_view(), name="token-obtain"),
     path("households/", passes_api.HouseholdListApi.as_view(), name="household-list"),
+    path("households/search/", passes_api.HouseholdSearchApi.as_view(), name="household-search"),
     path("households/<int:pk>/", passes_api.HouseholdDetailApi.as_view(), name="household-detail"),
     path(
         "households/<int:pk>/assessments/",

@@ -291,6 +291,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are both called `status`: name them apart in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PassStatusEnum": "passes.models.AccessPass.Status",
+        "HouseholdPassFilterEnum": "passes.selectors.HOUSEHOLD_FILTERS",
+    },
 }
 
 # Every page's scripts and styles come from our own static files.

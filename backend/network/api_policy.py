@@ -28,8 +28,15 @@ class HasActiveMembership(permissions.BasePermission):
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every API error answers `{"code": ..., "detail": ...}`."""
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+    from django.http import Http404
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    # Django's own exceptions get DRF's, so that they too carry a `code`.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": exc.message}
         if exc.field:

@@ -12,10 +12,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -27,6 +29,7 @@ from rest_framework.views import APIView
 
 from network.access import Perm, has_perm, has_perm_anywhere, organisations_with_perm, scope_q
 from network.models import Organisation
+from network.services import DomainError
 from passes.keys import keyring
 from passes.models import AccessPass, PassCard
 from passes.qr import qr_png, qr_svg
@@ -49,6 +52,8 @@ from passes.serializers import (
     HouseholdDetailSerializer,
     HouseholdListItemSerializer,
     HouseholdListQuerySerializer,
+    HouseholdSearchPageSerializer,
+    HouseholdSearchSerializer,
     HouseholdUpdateSerializer,
     HouseholdWriteSerializer,
     PassEventSerializer,
@@ -135,11 +140,8 @@ def _members(raw: list[dict] | None) -> list[MemberData] | None:
 
 def _only_partner(user: Any) -> Organisation:
     """The partner a new household belongs to when the caller did not name one."""
-    partners = list(
-        organisations_with_perm(user, Perm.HOUSEHOLD_MANAGE).filter(kind=Organisation.Kind.PARTNER)[
-            :2
-        ]
-    )
+    allowed = organisations_with_perm(user, Perm.HOUSEHOLD_MANAGE)
+    partners = list(allowed.filter(kind=Organisation.Kind.PARTNER)[:2])
     if len(partners) != 1:
         raise exceptions.ValidationError(
             {"partner": [serializers.Field.default_error_messages["required"]]}
@@ -176,13 +178,22 @@ class HouseholdListApi(PassesApiView):
     )
     def get(self, request: Request) -> Response:
         _require_anywhere(request.user, Perm.HOUSEHOLD_VIEW)
+        if "q" in request.query_params:
+            raise DomainError(
+                _(
+                    "Une recherche ne passe pas dans l'adresse (elle contient des noms) : "
+                    "envoyez-la en POST à /api/households/search/."
+                ),
+                field="q",
+                code="search_in_url",
+                status=400,
+            )
         query = HouseholdListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         today = timezone.localdate()
         households = household_list_for_user(
             user=request.user,
             today=today,
-            query=query.validated_data.get("q", ""),
             status_filter=query.validated_data.get("status", ""),
             partner_id=query.validated_data.get("partner"),
         )
@@ -210,13 +221,48 @@ class HouseholdListApi(PassesApiView):
         )
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        members = _members(fields.pop("members", []))
+        members = _members(fields.pop("members", [])) or []
         partner = fields.pop("partner", None) or _only_partner(request.user)
         household = household_register(
-            actor=request.user, partner=partner, fields=fields, members=members or []
+            actor=request.user, partner=partner, fields=fields, members=members
         )
         return Response(
             _household_presented(request, household.pk, today), status=status.HTTP_201_CREATED
+        )
+
+
+class HouseholdSearchApi(PassesApiView):
+    """Search as you type. A POST, so that the names typed stay out of URLs and logs."""
+
+    @extend_schema(
+        tags=HOUSEHOLDS,
+        summary="Search the households of your partners",
+        request=HouseholdSearchSerializer,
+        responses={200: HouseholdSearchPageSerializer, **LIST_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        _require_anywhere(request.user, Perm.HOUSEHOLD_VIEW)
+        query = HouseholdSearchSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        households = household_list_for_user(
+            user=request.user,
+            today=today,
+            query=query.validated_data.get("q", ""),
+            status_filter=query.validated_data.get("status", ""),
+            partner_id=query.validated_data.get("partner"),
+        )
+        page = Paginator(households, PassesPagination.page_size).get_page(
+            query.validated_data["page"]
+        )
+        rows = HouseholdListItemSerializer(page.object_list, many=True, context={"today": today})
+        return Response(
+            {
+                "count": page.paginator.count,
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "results": rows.data,
+            }
         )
 
 

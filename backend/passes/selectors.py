@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -74,8 +74,11 @@ def household_list_for_user(
     elif status_filter == "none":
         households = households.exclude(Exists(open_passes))
 
+    # The pass a row shows: an open one first, then the one that ended last.
     latest_pass = AccessPass.objects.filter(household=OuterRef("pk")).order_by(
-        "-valid_until", "-id"
+        Case(When(status__in=AccessPass.OPEN_STATUSES, then=0), default=1),
+        "-valid_until",
+        "-id",
     )
     member_count = (
         HouseholdMember.objects.filter(household=OuterRef("pk"))

@@ -79,12 +79,6 @@ class MemberSerializer(serializers.Serializer):
 
 
 class HouseholdListQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=100,
-        help_text="Words starting a first or last name, a file number, or a card's human code.",
-    )
     status = serializers.ChoiceField(
         choices=HOUSEHOLD_FILTERS,
         required=False,
@@ -92,6 +86,18 @@ class HouseholdListQuerySerializer(serializers.Serializer):
         help_text="active: a pass valid today; expiring: one ending this month; none: no pass.",
     )
     partner = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class HouseholdSearchSerializer(HouseholdListQuerySerializer):
+    """A search is posted: the names typed must never travel in a URL."""
+
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Words starting a first or last name, a file number, or a card's human code.",
+    )
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
 
 
 class HouseholdWriteSerializer(serializers.Serializer):
@@ -430,3 +436,10 @@ class PassKeysSerializer(serializers.Serializer):
     token_prefix = serializers.CharField()
     signing_key_id = serializers.IntegerField()
     keys = PublicKeySerializer(many=True)
+
+
+class HouseholdSearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = HouseholdListItemSerializer(many=True)

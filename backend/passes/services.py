@@ -79,12 +79,25 @@ def household_register(
     """
     household = Household(partner=partner, created_by=actor)
     _household_fill(household, fields)
-    existing = Household.objects.filter(
-        partner=partner,
-        last_name_key=household.last_name_key,
-        first_name_key=household.first_name_key,
-        birth_year=household.birth_year,
-    ).first()
+    _refuse_duplicate(household)
+    household.save()
+    _members_replace(household, members)
+    audit_record(actor=actor, action="household.register", target=household, organisation=partner)
+    return household
+
+
+def _refuse_duplicate(household: Household) -> None:
+    """One file per person and partner: refuse `household_exists` with the file's number."""
+    existing = (
+        Household.objects.filter(
+            partner_id=household.partner_id,
+            last_name_key=household.last_name_key,
+            first_name_key=household.first_name_key,
+            birth_year=household.birth_year,
+        )
+        .exclude(pk=household.pk)
+        .first()
+    )
     if existing is not None:
         raise PassRefused(
             _(
@@ -95,10 +108,6 @@ def household_register(
             field="last_name",
             code="household_exists",
         )
-    household.save()
-    _members_replace(household, members)
-    audit_record(actor=actor, action="household.register", target=household, organisation=partner)
-    return household
 
 
 @transaction.atomic
@@ -112,6 +121,7 @@ def household_update(
     """Change a household's file; `members`, when given, replaces the composition."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     _household_fill(household, fields)
+    _refuse_duplicate(household)
     household.save()
     if members is not None:
         _members_replace(household, members)

@@ -156,14 +156,18 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
     _require_manage(request, Perm.HOUSEHOLD_MANAGE, household.partner_id)
     form = HouseholdForm(request.POST or None, instance=household)
     if request.method == "POST" and form.is_valid():
-        services.household_update(
-            actor=request.user,
-            household=household,
-            fields=form.household_fields(),
-            members=form.members(),
-        )
-        messages.success(request, _("Dossier mis à jour."))
-        return redirect("passes:household-detail", household_id=household.pk)
+        try:
+            services.household_update(
+                actor=request.user,
+                household=household,
+                fields=form.household_fields(),
+                members=form.members(),
+            )
+        except PassRefused as refusal:
+            _refusal_to_form(form, refusal)
+        else:
+            messages.success(request, _("Dossier mis à jour."))
+            return redirect("passes:household-detail", household_id=household.pk)
     status = 422 if request.method == "POST" else 200
     return render(
         request,

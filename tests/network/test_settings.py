@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "x" * 20 + "-production-secret-for-tests-" + "y" * 20
+TEST_SIGNING_KEY = "1:ULEo-EpQG4GeP0XW8wKL69XEySZINdYiyUHLkgvbcTg"
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -85,9 +86,26 @@ def test_production_mode_passes_the_deployment_checks(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         REDIS_URL="redis://127.0.0.1:6379/0",
         COMPTOIR_VAR_DIR=str(tmp_path),
+        PASS_SIGNING_KEY=TEST_SIGNING_KEY,
+        PASS_DEPLOYMENT_ID="4242",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_a_pass_signing_key(tmp_path):
+    result = manage(
+        "check",
+        COMPTOIR_ENV="production",
+        SECRET_KEY=GOOD_SECRET,
+        ALLOWED_HOSTS="comptoir.example",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        COMPTOIR_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 2
+    assert "PASS_SIGNING_KEY" in result.stderr
+    assert "pass_keys_rotate --new" in result.stderr
 
 
 def test_the_cache_never_shares_the_brokers_redis_database():
