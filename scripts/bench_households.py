@@ -18,6 +18,7 @@ prints EXPLAIN ANALYZE of each URL's slowest query. Run it with
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import secrets
@@ -116,12 +117,7 @@ def cases(full_name: str, code: str) -> list[Case]:
         Case("api list, page 2000", "/api/households/?page=2000", "api"),
     ]
     listed += [
-        Case(
-            f"api q={q!r}",
-            "/api/households/?" + urllib.parse.urlencode({"q": q}),
-            "api",
-            query=q,
-        )
+        Case(f"api search {q!r}", "/api/households/search/", "api-search", query=q)
         for q in searches
     ]
     listed += [
@@ -207,6 +203,9 @@ def main() -> None:
         """Method, headers and body of a request, as a browser or an API client sends it."""
         if case.kind == "api":
             return "GET", {"Authorization": f"Token {token}"}, None
+        if case.kind == "api-search":
+            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+            return "POST", headers, json.dumps({"q": case.query}).encode()
         headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_cookie}; csrftoken={csrf}"}
         if case.kind == "htmx":
             headers |= {
@@ -225,7 +224,14 @@ def main() -> None:
         method, headers, body = request_args(case)
         django_headers = {k: v for k, v in headers.items() if k not in ("Cookie", "Content-Type")}
         with CaptureQueriesContext(connection) as captured:
-            if method == "POST":
+            if case.kind == "api-search":
+                response = Client().post(
+                    case.path,
+                    {"q": case.query},
+                    content_type="application/json",
+                    headers=django_headers,
+                )
+            elif method == "POST":
                 response = client.post(case.path, {"q": case.query}, headers=django_headers)
             elif case.kind == "api":
                 response = Client().get(case.path, headers=django_headers)  # by token only

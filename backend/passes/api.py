@@ -39,6 +39,7 @@ from passes.selectors import (
     household_detail,
     household_get_for_user,
     household_list_for_user,
+    household_rows,
     pass_events,
     pass_get_for_user,
     pass_token,
@@ -198,7 +199,8 @@ class HouseholdListApi(PassesApiView):
             partner_id=query.validated_data.get("partner"),
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(households, request, view=self)
+        ids = paginator.paginate_queryset(households.values_list("pk", flat=True), request, self)
+        page = household_rows(household_ids=list(ids))
         rows = HouseholdListItemSerializer(page, many=True, context={"today": today}).data
         return paginator.get_paginated_response(rows)
 
@@ -252,10 +254,13 @@ class HouseholdSearchApi(PassesApiView):
             status_filter=query.validated_data.get("status", ""),
             partner_id=query.validated_data.get("partner"),
         )
-        page = Paginator(households, PassesPagination.page_size).get_page(
-            query.validated_data["page"]
+        page = Paginator(households.values_list("pk", flat=True), PassesPagination.page_size)
+        page = page.get_page(query.validated_data["page"])
+        rows = HouseholdListItemSerializer(
+            household_rows(household_ids=list(page.object_list)),
+            many=True,
+            context={"today": today},
         )
-        rows = HouseholdListItemSerializer(page.object_list, many=True, context={"today": today})
         return Response(
             {
                 "count": page.paginator.count,

@@ -50,12 +50,13 @@ def household_list_for_user(
     status_filter: str = "",
     partner_id: int | None = None,
 ) -> QuerySet[Household]:
-    """Households of the user's partners, searched and filtered, with what the list shows.
+    """Households of the user's partners, searched, filtered and ordered by name.
 
-    Search: each word must start a first or last name (accents and case ignored);
-    a number finds a file by its number; a human code finds its card's household.
-    Every row's pass and size come from subqueries, so a page costs two queries
-    (the count and the page) whatever its length.
+    Search: each word must start a word of the first or last name (accents and
+    case ignored); a number finds a file by its number; a card's human code
+    finds its household. Page the ids of this queryset, then fetch what the
+    rows show with `household_rows`: the details are computed for one page,
+    never for the rows an offset skips.
     """
     households = Household.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "partner"))
     if partner_id:
@@ -73,7 +74,14 @@ def household_list_for_user(
         )
     elif status_filter == "none":
         households = households.exclude(Exists(open_passes))
+    return households.order_by("last_name_key", "first_name_key", "id")
 
+
+def household_rows(*, household_ids: list[int]) -> list[Household]:
+    """One page of the list: each household with the pass its row shows and its size.
+
+    One query whatever the page's length; rows come back in the order of the ids.
+    """
     # The pass a row shows: an open one first, then the one that ended last.
     latest_pass = AccessPass.objects.filter(household=OuterRef("pk")).order_by(
         Case(When(status__in=AccessPass.OPEN_STATUSES, then=0), default=1),
@@ -87,8 +95,9 @@ def household_list_for_user(
         .annotate(n=Count("id"))
         .values("n")
     )
-    return (
-        households.select_related("partner")
+    rows = (
+        Household.objects.filter(pk__in=household_ids)
+        .select_related("partner")
         .annotate(
             pass_id=Subquery(latest_pass.values("pk")[:1]),
             pass_status=Subquery(latest_pass.values("status")[:1]),
@@ -96,8 +105,9 @@ def household_list_for_user(
             pass_valid_until=Subquery(latest_pass.values("valid_until")[:1]),
             other_members=Subquery(member_count),
         )
-        .order_by("last_name_key", "first_name_key", "id")
     )
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in household_ids if pk in by_id]
 
 
 def _household_search(households: QuerySet[Household], query: str) -> QuerySet[Household]:
@@ -110,12 +120,22 @@ def _household_search(households: QuerySet[Household], query: str) -> QuerySet[H
         code = human_code_check(query)
     except TokenRejected:
         code = None
-    by_name = Q()
-    for word in name_key(query).split()[:4]:
-        by_name &= Q(last_name_key__startswith=word) | Q(first_name_key__startswith=word)
     if code:
-        by_code = PassCard.objects.filter(human_code=code).values("access_pass__household_id")
-        return households.filter(by_name | Q(pk__in=by_code))
+        card = PassCard.objects.filter(human_code=code).values("access_pass__household_id").first()
+        if card:
+            return households.filter(pk=card["access_pass__household_id"])
+    words = name_key(query).split()[:4]
+    if not words:
+        return households.none()
+    # "van den" must find "Van den Berghe": a word may start any word of a name.
+    by_name = Q()
+    for word in words:
+        by_name &= (
+            Q(last_name_key__startswith=word)
+            | Q(first_name_key__startswith=word)
+            | Q(last_name_key__contains=f" {word}")
+            | Q(first_name_key__contains=f" {word}")
+        )
     return households.filter(by_name)
 
 

@@ -99,8 +99,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
         status_filter=data.get("status") or "",
         partner_id=data.get("partner"),
     )
-    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(data.get("page"))
-    context = {"form": form, "page": page, "today": today}
+    page = Paginator(households.values_list("pk", flat=True), HOUSEHOLDS_PER_PAGE)
+    page = page.get_page(data.get("page"))
+    rows = selectors.household_rows(household_ids=list(page.object_list))
+    context = {"form": form, "page": page, "rows": rows, "today": today}
     template = "passes/household_list.html"
     if request.htmx and request.htmx.target == "household-results":
         template += "#results"
