@@ -31,7 +31,7 @@ from network.access import Perm, has_perm, has_perm_anywhere, organisations_with
 from network.models import Organisation
 from network.services import DomainError
 from passes.keys import keyring
-from passes.models import AccessPass, PassCard
+from passes.models import AccessPass, Household, PassCard
 from passes.qr import qr_png, qr_svg
 from passes.selectors import (
     assessment_get_for_user,
@@ -69,6 +69,7 @@ from passes.services import (
     MemberData,
     assessment_notes_read,
     assessment_record,
+    household_file_opened,
     household_has_pass_elsewhere,
     household_register,
     household_update,
@@ -280,7 +281,9 @@ class HouseholdDetailApi(PassesApiView):
         responses={200: HouseholdDetailSerializer, **READ_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_household_presented(request, pk, timezone.localdate()))
+        presented = _household_presented(request, pk, timezone.localdate())
+        household_file_opened(actor=request.user, household=Household.objects.get(pk=pk))
+        return Response(presented)
 
     @extend_schema(
         tags=HOUSEHOLDS,

@@ -135,6 +135,11 @@ def household_update(
     return household
 
 
+def household_file_opened(*, actor: User, household: Household) -> None:
+    """Note in the audit trail that `actor` opened the household's file."""
+    audit_view(actor=actor, target=household, organisation=household.partner)
+
+
 def household_has_pass_elsewhere(*, household: Household, today: date) -> bool:
     """Does the same person hold a valid pass through another partner? Nothing more is told."""
     return (

@@ -139,6 +139,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
 @role_required(*PARTNER_ROLES)
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, household_id=household_id)
+    services.household_file_opened(actor=request.user, household=household)
     today = timezone.localdate()
     context = {
         "household": household,
