@@ -311,7 +311,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for case, result in results.values():
-        method = "POST" if case.kind == "htmx" else "GET"
+        method = "POST" if case.kind in ("htmx", "api-search") else "GET"
         cuts = statistics.quantiles(result.latencies, n=100, method="inclusive")
         where = f"{method} {case.path}"
         print(
