@@ -127,3 +127,23 @@ def rule_formset_rules(formset) -> list[RuleData]:
         for form in formset.forms
         if form.is_valid() and form.cleaned_data.get("kind") and not form.cleaned_data.get("DELETE")
     ]
+
+
+class PartnerForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "partner_kind",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "phone",
+            "email",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner_kind"].required = True
+        self.fields["partner_kind"].choices = Organisation.PartnerKind.choices

@@ -245,3 +245,17 @@ def convention_rules_amend(
         detail={"version": convention.version, "service_id": service.pk, "rules": len(rules)},
     )
     return convention
+
+
+@transaction.atomic
+def partner_register(*, actor: User, fields: dict) -> Organisation:
+    """Record a partner social service of the network (the coordination does it)."""
+    from django.utils.text import slugify
+
+    base = slugify(fields["name"])[:70] or "partenaire"
+    slug, suffix = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    partner = Organisation.objects.create(kind=Organisation.Kind.PARTNER, slug=slug, **fields)
+    audit_record(actor=actor, action="partner.register", target=partner, organisation=partner)
+    return partner

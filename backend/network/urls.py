@@ -11,6 +11,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("role/", views.membership_switch, name="membership-switch"),
     path("language/", views.language_set, name="language-set"),
+    path("partners/new/", views.partner_new, name="partner-new"),
     path("conventions/", views.convention_list, name="convention-list"),
     path("conventions/new/", views.convention_edit, name="convention-new"),
     path("conventions/<int:convention_id>/", views.convention_edit, name="convention-edit"),

@@ -17,6 +17,7 @@ from network.forms import (
     ConventionForm,
     LanguageForm,
     LoginForm,
+    PartnerForm,
     RuleForm,
     RuleFormSet,
     rule_formset_rules,
@@ -28,6 +29,7 @@ from network.services import (
     DomainError,
     convention_rules_amend,
     convention_save,
+    partner_register,
     user_set_language,
 )
 
@@ -249,3 +251,20 @@ def convention_edit(request: HttpRequest, convention_id: int | None = None) -> H
         },
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def partner_new(request: HttpRequest) -> HttpResponse:
+    """The coordination records a partner service; its conventions come next."""
+    form = PartnerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        partner = partner_register(actor=request.user, fields=form.cleaned_data)
+        messages.success(
+            request,
+            _("Service partenaire « %(name)s » enregistré. Enregistrez maintenant sa convention.")
+            % {"name": partner.name},
+        )
+        return redirect("network:convention-new")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "network/partner_form.html", {"form": form}, status=status)
