@@ -176,7 +176,13 @@ def role_required(*roles: str) -> Callable:
             if not request.user.is_authenticated:
                 from django.contrib.auth.views import redirect_to_login
 
-                return redirect_to_login(request.get_full_path())
+                response = redirect_to_login(request.get_full_path())
+                if request.headers.get("HX-Request"):
+                    # htmx would swap the login page into a fragment: send the browser there.
+                    redirect = HttpResponse(status=204)
+                    redirect["HX-Redirect"] = response["Location"]
+                    return redirect
+                return response
             membership = membership_for_role(request, roles)
             if membership is None:
                 reason = refusal_reason(request.user) or _(
