@@ -1,11 +1,18 @@
+"""When a counter is open: its sessions, closures and public holidays, in Brussels time."""
+
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 from django.conf import settings
+from django.utils.translation import get_language
 
 from network.models import Organisation
-from shop.models import OpeningRule
+from shop.models import Closure, OpeningRule
+
+# The `holidays` package names holidays in these languages.
+HOLIDAY_LANGUAGES = {"fr": "fr", "nl": "nl", "en": "en_US"}
 
 
 @dataclass(frozen=True)
@@ -13,24 +20,65 @@ class Session:
     starts: datetime
     ends: datetime
     by_appointment: bool
+    # Why a session that the rules announce does not take place (a closure, a holiday).
+    cancelled_reason: str = ""
+
+
+def public_holidays(*, country: str, years: set[int]) -> dict[date, str]:
+    """The public holidays of a country (BE or FR), named in the active language."""
+    language = HOLIDAY_LANGUAGES.get((get_language() or "fr")[:2], "fr")
+    try:
+        found = holidays.country_holidays(country, years=sorted(years), language=language)
+    except NotImplementedError:
+        return {}
+    return dict(found.items())
+
+
+def closed_days(*, service: Organisation, first: date, last: date) -> dict[date, str]:
+    """The service's own closures between two days, with their reason."""
+    days: dict[date, str] = {}
+    closures = Closure.objects.filter(service=service, starts_on__lte=last, ends_on__gte=first)
+    for closure in closures:
+        day = max(closure.starts_on, first)
+        while day <= min(closure.ends_on, last):
+            days[day] = closure.reason
+            day += timedelta(days=1)
+    return days
 
 
 def opening_sessions_between(
-    *, service: Organisation, start: datetime, end: datetime
+    *, service: Organisation, start: datetime, end: datetime, include_cancelled: bool = False
 ) -> list[Session]:
-    """The counter's sessions that overlap [start, end), as aware local datetimes."""
+    """The counter's sessions that overlap [start, end), as aware local datetimes.
+
+    Sessions falling on a closure, or on a public holiday of the service's
+    country (unless its rule says it opens anyway), are left out, or kept with
+    their `cancelled_reason` when `include_cancelled` is set.
+    """
     zone = ZoneInfo(settings.TIME_ZONE)
     local_start = start.astimezone(zone).replace(tzinfo=None)
     local_end = end.astimezone(zone).replace(tzinfo=None)
+    first, last = local_start.date() - timedelta(days=1), local_end.date()
+    closed = closed_days(service=service, first=first, last=last)
+    feasts = public_holidays(country=service.country, years={first.year, last.year})
     sessions = []
     for rule in OpeningRule.objects.filter(service=service):
         day_start = local_start.replace(hour=0, minute=0, second=0, microsecond=0)
         for occurrence in rule.rule().between(day_start - timedelta(days=1), local_end, inc=True):
+            day = occurrence.date()
             # Wall-clock times: combining with the zone keeps 14:00 at 14:00 across DST.
-            opens = datetime.combine(occurrence.date(), rule.starts_at, tzinfo=zone)
-            closes = datetime.combine(occurrence.date(), rule.ends_at, tzinfo=zone)
-            if closes > start and opens < end:
-                sessions.append(Session(opens, closes, rule.by_appointment))
+            opens = datetime.combine(day, rule.starts_at, tzinfo=zone)
+            closes = datetime.combine(day, rule.ends_at, tzinfo=zone)
+            if not (closes > start and opens < end):
+                continue
+            reason = ""
+            if day in closed:
+                reason = closed[day] or "-"
+            elif rule.closes_on_public_holidays and day in feasts:
+                reason = feasts[day]
+            if reason and not include_cancelled:
+                continue
+            sessions.append(Session(opens, closes, rule.by_appointment, reason))
     return sorted(sessions, key=lambda s: s.starts)
 
 
@@ -41,8 +89,22 @@ def next_opening_sessions(*, service: Organisation, now: datetime, count: int = 
     ]
 
 
+def cancelled_sessions(*, service: Organisation, now: datetime, days: int = 60) -> list[Session]:
+    """Announced sessions that will not take place soon, with why (for the public page)."""
+    sessions = opening_sessions_between(
+        service=service, start=now, end=now + timedelta(days=days), include_cancelled=True
+    )
+    return [s for s in sessions if s.cancelled_reason]
+
+
 def session_open_at(*, service: Organisation, moment: datetime) -> Session | None:
     sessions = opening_sessions_between(
         service=service, start=moment, end=moment + timedelta(seconds=1)
     )
     return sessions[0] if sessions else None
+
+
+def service_get_public(*, slug: str) -> Organisation | None:
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.SERVICE, is_active=True, slug=slug
+    ).first()
