@@ -13,8 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -27,11 +26,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from network.access import Perm, has_perm, has_perm_anywhere, organisations_with_perm, scope_q
+from network.access import Perm, has_perm, has_perm_anywhere, organisations_with_perm
 from network.models import Organisation
 from network.services import DomainError
 from passes.keys import keyring
-from passes.models import AccessPass, Household, PassCard
+from passes.models import Household
 from passes.qr import qr_png, qr_svg
 from passes.selectors import (
     assessment_get_for_user,
@@ -42,6 +41,7 @@ from passes.selectors import (
     household_rows,
     pass_events,
     pass_get_for_user,
+    pass_list_for_user,
     pass_token,
 )
 from passes.serializers import (
@@ -114,13 +114,6 @@ class PassesApiView(APIView):
             request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
 
-    def handle_exception(self, exc: Exception) -> Response:
-        # The selectors raise Django's Http404; as DRF's NotFound it gets its `code`
-        # from the API's exception handler, like every other error.
-        if isinstance(exc, Http404):
-            exc = exceptions.NotFound()
-        return super().handle_exception(exc)
-
 
 def _require_anywhere(user: Any, perm: Perm) -> None:
     """Collections answer 403 to people whose role never deals with households."""
@@ -154,8 +147,7 @@ def _only_partner(user: Any) -> Organisation:
 # --- households ---------------------------------------------------------------------
 
 
-def _household_presented(request: Request, household_id: int, today: date) -> dict:
-    household = household_get_for_user(user=request.user, household_id=household_id)
+def _household_presented(request: Request, household: Household, today: date) -> dict:
     detail = household_detail(household=household)
     context = {
         "request": request,
@@ -230,7 +222,7 @@ class HouseholdListApi(PassesApiView):
             actor=request.user, partner=partner, fields=fields, members=members
         )
         return Response(
-            _household_presented(request, household.pk, today), status=status.HTTP_201_CREATED
+            _household_presented(request, household, today), status=status.HTTP_201_CREATED
         )
 
 
@@ -281,9 +273,9 @@ class HouseholdDetailApi(PassesApiView):
         responses={200: HouseholdDetailSerializer, **READ_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        presented = _household_presented(request, pk, timezone.localdate())
-        household_file_opened(actor=request.user, household=Household.objects.get(pk=pk))
-        return Response(presented)
+        household = household_get_for_user(user=request.user, household_id=pk)
+        household_file_opened(actor=request.user, household=household)
+        return Response(_household_presented(request, household, timezone.localdate()))
 
     @extend_schema(
         tags=HOUSEHOLDS,
@@ -302,8 +294,10 @@ class HouseholdDetailApi(PassesApiView):
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         members = _members(fields.pop("members", None))
-        household_update(actor=request.user, household=household, fields=fields, members=members)
-        return Response(_household_presented(request, household.pk, today))
+        household = household_update(
+            actor=request.user, household=household, fields=fields, members=members
+        )
+        return Response(_household_presented(request, household, today))
 
 
 # --- assessments --------------------------------------------------------------------
@@ -378,22 +372,6 @@ class AssessmentReasonListApi(PassesApiView):
 # --- passes -------------------------------------------------------------------------
 
 
-def _passes_for_user(user: Any, *, household_id: int | None) -> QuerySet[AccessPass]:
-    """Passes of the user's partners with all the list shows: four queries a page."""
-    current_code = PassCard.objects.filter(
-        access_pass=OuterRef("pk"), version=OuterRef("card_version")
-    ).values("human_code")[:1]
-    passes = AccessPass.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "partner"))
-    if household_id:
-        passes = passes.filter(household_id=household_id)
-    return (
-        passes.select_related("convention")
-        .prefetch_related(Prefetch("services", queryset=Organisation.objects.order_by("name")))
-        .annotate(current_human_code=Subquery(current_code))
-        .order_by("-valid_until", "-id")
-    )
-
-
 def _pass_presented(request: Request, pass_id: int, today: date) -> dict:
     access_pass = pass_get_for_user(user=request.user, pass_id=pass_id)
     return PassSerializer(access_pass, context={"request": request, "today": today}).data
@@ -415,7 +393,9 @@ class PassListApi(PassesApiView):
         query = PassListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         today = timezone.localdate()
-        passes = _passes_for_user(request.user, household_id=query.validated_data.get("household"))
+        passes = pass_list_for_user(
+            user=request.user, household_id=query.validated_data.get("household")
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(passes, request, view=self)
         context = {"request": request, "today": today}

@@ -20,15 +20,15 @@ from passes.tokens import human_code_display
 
 
 def card_context(access_pass: AccessPass) -> dict:
-    """What a card shows: first name, partner, validity, services, QR, human code. No more."""
-    token = pass_token(access_pass=access_pass)
+    """What a card shows: first name, partner, validity, services, human code. No more.
+
+    The QR's token is left to each rendering (SVG or picture)."""
     card = pass_current_card(access_pass=access_pass)
     return {
         "access_pass": access_pass,
         "first_name": access_pass.household.first_name,
         "partner_name": access_pass.partner.name,
         "services": [s.name for s in access_pass.services.all()],
-        "qr_svg": qr_svg(token),
         "human_code": human_code_display(card.human_code),
         "card_version": access_pass.card_version,
     }
@@ -36,8 +36,10 @@ def card_context(access_pass: AccessPass) -> dict:
 
 def card_html(access_pass: AccessPass) -> str:
     """One card's HTML, rendered in the household's language."""
+    context = card_context(access_pass)
+    context["qr_svg"] = qr_svg(pass_token(access_pass=access_pass))
     with translation.override(access_pass.household.language):
-        return render_to_string("passes/includes/card.html", card_context(access_pass))
+        return render_to_string("passes/includes/card.html", context)
 
 
 # --- PNG, for a phone ---------------------------------------------------------------

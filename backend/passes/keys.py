@@ -65,14 +65,27 @@ def dev_keyring_spec(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def keyring_spec_rotated(spec: dict) -> dict:
+    """The same keyring with a new signing key; the old one joins the trusted keys.
+
+    Raises ValueError when all 255 key ids are taken.
+    """
+    old_id, old_key = private_key_parse(spec["signing"])
+    trusted = [t for t in spec["trusted"] if int(t.split(":", 1)[0]) != old_id]
+    used = {old_id} | {int(t.split(":", 1)[0]) for t in trusted}
+    new_id = next((i for i in range(1, 256) if i not in used), None)
+    if new_id is None:
+        raise ValueError("all 255 key ids are in use: remove trusted keys whose cards expired")
+    return {
+        "deployment": spec["deployment"],
+        "signing": private_key_format(new_id, Ed25519PrivateKey.generate()),
+        "trusted": [public_key_format(old_id, old_key.public_key()), *trusted],
+    }
+
+
 def dev_keyring_rotate(path: Path) -> dict:
     """Make a new signing key; the old one stays trusted for the cards it signed."""
-    spec = dev_keyring_spec(path)
-    old_id, old_key = private_key_parse(spec["signing"])
-    used = {old_id} | {int(s.split(":", 1)[0]) for s in spec["trusted"]}
-    new_id = next(i for i in range(1, 256) if i not in used)
-    spec["trusted"] = [public_key_format(old_id, old_key.public_key()), *spec["trusted"]]
-    spec["signing"] = private_key_format(new_id, Ed25519PrivateKey.generate())
+    spec = keyring_spec_rotated(dev_keyring_spec(path))
     path.write_text(json.dumps(spec, indent=2))
     keyring_reset()
     return spec

@@ -329,3 +329,19 @@ def _pass_state_code(access_pass: AccessPass, version: int, today: date) -> str:
     if today > access_pass.convention.ends_on:
         return "convention_ended"
     return "ok"
+
+
+def pass_list_for_user(*, user: Any, household_id: int | None = None) -> QuerySet[AccessPass]:
+    """Passes of the user's partners with what a list shows (its current card's code)."""
+    current_code = PassCard.objects.filter(
+        access_pass=OuterRef("pk"), version=OuterRef("card_version")
+    ).values("human_code")[:1]
+    passes = AccessPass.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "partner"))
+    if household_id:
+        passes = passes.filter(household_id=household_id)
+    return (
+        passes.select_related("convention")
+        .prefetch_related(Prefetch("services", queryset=Organisation.objects.order_by("name")))
+        .annotate(current_human_code=Subquery(current_code))
+        .order_by("-valid_until", "-id")
+    )

@@ -150,7 +150,8 @@ def token_encode_raw(raw: bytes) -> str:
 
 
 def looks_like_token(text: str) -> bool:
-    return token_normalise(text).startswith(TOKEN_PREFIX) and len(token_normalise(text)) > 20
+    text = token_normalise(text)
+    return text.startswith(TOKEN_PREFIX) and len(text) > 20
 
 
 # --- human codes -------------------------------------------------------------------

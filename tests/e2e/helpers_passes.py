@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from network.models import Convention, Organisation, UsageRule, User
+from network.models import Convention, Organisation, User
 from passes import keys
 from passes.models import AccessPass, Assessment, AssessmentReason, Household
 from passes.services import MemberData, assessment_record, household_register, pass_issue
 from tests.factories import TEST_PASSWORD
+from tests.passes import helpers as passes_helpers
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 _numbers = itertools.count(1)
@@ -71,25 +72,16 @@ def convention_make(
     visits_per_week: int | None = None,
 ) -> Convention:
     """A convention in force today (from a month ago to in about four months)."""
-    convention = Convention.objects.create(
-        partner=partner,
+    return passes_helpers.convention_make(
+        partner,
+        services,
         reference=reference or f"CONV-E2E-{next(_numbers)}",
         starts_on=starts_on or today() - timedelta(days=30),
         ends_on=ends_on or today() + timedelta(days=120),
         max_active_passes=max_active_passes,
         max_pass_days=max_pass_days,
+        visits_per_week=visits_per_week,
     )
-    convention.services.set(services)
-    if visits_per_week is not None:
-        for service in services:
-            UsageRule.objects.create(
-                convention=convention,
-                service=service,
-                kind=UsageRule.Kind.VISITS,
-                period=UsageRule.Period.WEEK,
-                quantity=visits_per_week,
-            )
-    return convention
 
 
 def household_make(

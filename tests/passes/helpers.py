@@ -48,10 +48,11 @@ def convention_make(
     max_active_passes: int = 10,
     max_pass_days: int = 90,
     visits_per_week: int | None = 1,
+    reference: str = "",
 ) -> Convention:
     convention = Convention.objects.create(
         partner=partner,
-        reference=f"CONV-{next(_numbers)}",
+        reference=reference or f"CONV-{next(_numbers)}",
         starts_on=starts_on,
         ends_on=ends_on,
         max_active_passes=max_active_passes,

@@ -12,8 +12,6 @@ from passes.tokens import (
     keyring_build,
     private_key_format,
     public_key_base64,
-    public_key_format,
-    public_key_parse,
 )
 
 
@@ -68,37 +66,27 @@ class Command(BaseCommand):
         return ring
 
     def _production(self) -> Keyring:
+        current = {
+            "deployment": settings.PASS_DEPLOYMENT_ID,
+            "signing": settings.PASS_SIGNING_KEY,
+            "trusted": list(settings.PASS_TRUSTED_KEYS),
+        }
         try:
-            ring = keyring_build(
-                deployment=settings.PASS_DEPLOYMENT_ID,
-                signing_spec=settings.PASS_SIGNING_KEY,
-                trusted_specs=settings.PASS_TRUSTED_KEYS,
-            )
+            _ring(current)
         except ValueError as error:
             raise CommandError(f"The current pass keys are not valid: {error}") from None
-        old_id = ring.signing_key_id
-        new_id = next((i for i in range(1, 256) if i not in ring.public_keys), None)
-        if new_id is None:
-            raise CommandError(
-                "All 255 key ids are in use: remove trusted keys whose cards have all expired."
-            )
-        new_key = Ed25519PrivateKey.generate()
-        previous = [public_key_parse(spec) for spec in settings.PASS_TRUSTED_KEYS]
-        trusted = [public_key_format(old_id, ring.public_keys[old_id])] + [
-            public_key_format(key_id, key) for key_id, key in previous if key_id != old_id
-        ]
+        try:
+            spec = keys.keyring_spec_rotated(current)
+        except ValueError as error:
+            raise CommandError(f"{str(error).capitalize()}.") from None
         self.stdout.write("Nothing was changed. Set these values, then restart every process:")
-        self.stdout.write(f"PASS_SIGNING_KEY={private_key_format(new_id, new_key)}")
-        self.stdout.write(f"PASS_TRUSTED_KEYS={','.join(trusted)}")
+        self.stdout.write(f"PASS_SIGNING_KEY={spec['signing']}")
+        self.stdout.write(f"PASS_TRUSTED_KEYS={','.join(spec['trusted'])}")
         self.stdout.write(
-            f"PASS_DEPLOYMENT_ID stays {ring.deployment}. Remove a trusted key only once "
+            f"PASS_DEPLOYMENT_ID stays {spec['deployment']}. Remove a trusted key only once "
             "every card it signed has expired."
         )
-        return keyring_build(
-            deployment=ring.deployment,
-            signing_spec=private_key_format(new_id, new_key),
-            trusted_specs=trusted,
-        )
+        return _ring(spec)
 
     def _show_public(self, ring: Keyring) -> None:
         self.stdout.write(f"Public keys of deployment {ring.deployment}:")
