@@ -137,6 +137,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Per process, for what the scan reads on every card (a counter's sessions of the day):
+# a scan must never wait for, or fail with, Redis.
+CACHES["process"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -201,6 +204,12 @@ STORAGES = {
 # Celery: Redis when REDIS_URL is set, otherwise a broker kept in files so a
 # laptop needs no server. Tasks are enqueued after commit and are idempotent.
 # Pass signing keys (Ed25519). Production sets them; development makes var/pass-keys.json.
+# The counter: the same card accepted again at one counter within these minutes is
+# "already served" (two tablets, or a card held twice under the camera); an accepted
+# scan may be undone by the volunteer within VISIT_UNDO_MINUTES.
+SCAN_REPEAT_MINUTES = env_int("SCAN_REPEAT_MINUTES", 10)
+VISIT_UNDO_MINUTES = env_int("VISIT_UNDO_MINUTES", 5)
+
 PASS_SIGNING_KEY = env_str("PASS_SIGNING_KEY", "")
 PASS_TRUSTED_KEYS = env_list("PASS_TRUSTED_KEYS", [])
 PASS_DEPLOYMENT_ID = env_int("PASS_DEPLOYMENT_ID", 0)

@@ -316,11 +316,11 @@ def pass_check(text: str, *, today: date) -> PassCheck:
     except TokenRejected as rejected:
         return PassCheck(rejected.code)
     return PassCheck(
-        _pass_state_code(access_pass, version, today), access_pass, card_version=version
+        pass_state_code(access_pass, version, today), access_pass, card_version=version
     )
 
 
-def _pass_state_code(access_pass: AccessPass, version: int, today: date) -> str:
+def pass_state_code(access_pass: AccessPass, version: int, today: date) -> str:
     if version != access_pass.card_version:
         return "replaced" if version < access_pass.card_version else "unknown_pass"
     state = access_pass.state_on(today)

@@ -1,6 +1,7 @@
 from datetime import date, datetime, time
 
 from dateutil.rrule import rruleset, rrulestr
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -38,6 +39,16 @@ class OpeningRule(models.Model):
     starts_at = models.TimeField(_("début"))
     ends_at = models.TimeField(_("fin"))
     by_appointment = models.BooleanField(_("sur rendez-vous"), default=False)
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("durée d'un créneau (minutes)"),
+        default=15,
+        help_text=_("Pour une permanence sur rendez-vous."),
+    )
+    slot_capacity = models.PositiveSmallIntegerField(
+        _("ménages par créneau"),
+        default=1,
+        help_text=_("Pour une permanence sur rendez-vous."),
+    )
     closes_on_public_holidays = models.BooleanField(_("fermé les jours fériés"), default=True)
     valid_from = models.DateField(_("valable à partir du"), default=date(2024, 1, 1))
 
@@ -48,7 +59,11 @@ class OpeningRule(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="opening_rule_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
-            )
+            ),
+            models.CheckConstraint(
+                name="opening_rule_slot_positive",
+                condition=Q(slot_minutes__gte=5, slot_capacity__gte=1),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,3 +108,43 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_on} – {self.ends_on} {self.reason}"
+
+
+class Appointment(models.Model):
+    """A household booked into one slot of a by-appointment session of a counter."""
+
+    service = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="appointments",
+        limit_choices_to={"kind": Organisation.Kind.SERVICE},
+        verbose_name=_("service collectif"),
+    )
+    household = models.ForeignKey(
+        "passes.Household",
+        on_delete=models.CASCADE,
+        related_name="appointments",
+        verbose_name=_("ménage"),
+    )
+    starts_at = models.DateTimeField(_("créneau"))
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    booked_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rendez-vous")
+        verbose_name_plural = _("rendez-vous")
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["service", "starts_at"], name="appointment_day_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "household", "starts_at"],
+                condition=Q(cancelled_at__isnull=True),
+                name="appointment_once_per_slot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.starts_at:%Y-%m-%d %H:%M} #{self.household_id}"

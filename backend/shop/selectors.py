@@ -1,11 +1,12 @@
 """When a counter is open: its sessions, closures and public holidays, in Brussels time."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+from django.core.cache import caches
 from django.utils.translation import get_language
 
 from network.models import Organisation
@@ -102,6 +103,44 @@ def session_open_at(*, service: Organisation, moment: datetime) -> Session | Non
         service=service, start=moment, end=moment + timedelta(seconds=1)
     )
     return sessions[0] if sessions else None
+
+
+# A changed rule or closure reaches the counter within this many seconds.
+SCHEDULE_CACHE_SECONDS = 60
+SCHEDULE_DAYS = 90
+
+
+def counter_schedule(*, service: Organisation, day: date) -> list[Session]:
+    """The sessions from `day` on, for 90 days, cached a minute in the process.
+
+    The scan asks "open now? next opening?" on every card: this keeps it to no
+    query and a list scan, without depending on Redis.
+    """
+    key = f"counter-schedule:{service.pk}:{day.isoformat()}"
+    cache = caches["process"]
+    sessions = cache.get(key)
+    if sessions is None:
+        zone = ZoneInfo(settings.TIME_ZONE)
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=SCHEDULE_DAYS), time(0), tzinfo=zone)
+        sessions = opening_sessions_between(service=service, start=start, end=end)
+        cache.set(key, sessions, timeout=SCHEDULE_CACHE_SECONDS)
+    return sessions
+
+
+def counter_session_now(
+    *, service: Organisation, moment: datetime
+) -> tuple[Session | None, Session | None]:
+    """(the session open at `moment` or None, the next one to start after `moment`)."""
+    day = moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    current = following = None
+    for session in counter_schedule(service=service, day=day):
+        if session.starts <= moment < session.ends and current is None:
+            current = session
+        elif session.starts > moment:
+            following = session
+            break
+    return current, following
 
 
 def service_get_public(*, slug: str) -> Organisation | None:
