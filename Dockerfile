@@ -23,11 +23,13 @@ RUN cd frontend \
 COPY . .
 
 # The same vendored file scripts/dev.py copies (VENDOR_FILES there).
-RUN mkdir -p frontend/static/vendor/fonts \
+RUN mkdir -p frontend/static/vendor/fonts frontend/static/vendor/zxing \
     && cp frontend/node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js \
     && cp frontend/node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf frontend/static/vendor/fonts/DejaVuSans.ttf \
     && cp frontend/node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf frontend/static/vendor/fonts/DejaVuSans-Bold.ttf \
-    && cp frontend/node_modules/dejavu-fonts-ttf/ttf/DejaVuSansMono-Bold.ttf frontend/static/vendor/fonts/DejaVuSansMono-Bold.ttf
+    && cp frontend/node_modules/dejavu-fonts-ttf/ttf/DejaVuSansMono-Bold.ttf frontend/static/vendor/fonts/DejaVuSansMono-Bold.ttf \
+    && cp frontend/node_modules/zxing-wasm/dist/iife/reader/index.js frontend/static/vendor/zxing/zxing-reader.js \
+    && cp frontend/node_modules/zxing-wasm/dist/reader/zxing_reader.wasm frontend/static/vendor/zxing/zxing_reader.wasm
 
 # Production settings refuse to load without a long SECRET_KEY and ALLOWED_HOSTS.
 # These values exist only for the build step below: they are not in the image's

@@ -36,6 +36,9 @@ VENDOR_FILES = {
     "dejavu-fonts-ttf/ttf/DejaVuSans.ttf": "fonts/DejaVuSans.ttf",
     "dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf": "fonts/DejaVuSans-Bold.ttf",
     "dejavu-fonts-ttf/ttf/DejaVuSansMono-Bold.ttf": "fonts/DejaVuSansMono-Bold.ttf",
+    # The counter reads QR codes in the page where the browser has no BarcodeDetector (iPad).
+    "zxing-wasm/dist/iife/reader/index.js": "zxing/zxing-reader.js",
+    "zxing-wasm/dist/reader/zxing_reader.wasm": "zxing/zxing_reader.wasm",
 }
 
 

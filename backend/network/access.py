@@ -89,14 +89,19 @@ def usable_memberships(user: Any) -> QuerySet[Membership]:
     ).select_related("organisation")
 
 
-def _memberships_with(user: Any, perm: Perm) -> list[Membership]:
+def user_memberships(user: Any) -> list[Membership]:
+    """The usable memberships, read once per request (kept on the user object)."""
     cache_attr = "_comptoir_memberships"
     memberships = getattr(user, cache_attr, None)
     if memberships is None:
         memberships = list(usable_memberships(user))
         if getattr(user, "is_authenticated", False):
             setattr(user, cache_attr, memberships)
-    return [m for m in memberships if perm in ROLE_PERMS[m.role]]
+    return memberships
+
+
+def _memberships_with(user: Any, perm: Perm) -> list[Membership]:
+    return [m for m in user_memberships(user) if perm in ROLE_PERMS[m.role]]
 
 
 def has_perm(user: Any, perm: Perm, organisation: Organisation | int | None) -> bool:
@@ -134,7 +139,7 @@ def scope_q(user: Any, perm: Perm, *fields: str) -> Q:
 
 def refusal_reason(user: Any) -> str | None:
     """Why an authenticated user cannot act at all, in their language; None if they can."""
-    if usable_memberships(user).exists():
+    if user_memberships(user):
         return None
     memberships = Membership.objects.filter(user=user).select_related("organisation")
     inactive_orgs = sorted(
@@ -159,7 +164,7 @@ def refusal_reason(user: Any) -> str | None:
 def membership_for_role(request: HttpRequest, roles: Iterable[str]) -> Membership | None:
     """The user's usable membership in one of `roles`, preferring the one chosen this session."""
     wanted = set(roles)
-    candidates = [m for m in usable_memberships(request.user) if m.role in wanted]
+    candidates = [m for m in user_memberships(request.user) if m.role in wanted]
     chosen = request.session.get("membership_id")
     for membership in candidates:
         if membership.pk == chosen:

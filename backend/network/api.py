@@ -1,6 +1,9 @@
 """REST API of the network app: the caller, organisations, conventions, device tokens."""
 
+from typing import Any
+
 from django.contrib.auth import authenticate
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, status
@@ -20,6 +23,21 @@ from network.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
+
+
+class UserLanguageApiView(APIView):
+    """An API view answering in the caller's own language, errors with a code.
+
+    The language middleware only sees session users; a device authenticated by
+    token gets its user's language here, once DRF has authenticated it.
+    """
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        language = getattr(request.user, "language", "")
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        super().initial(request, *args, **kwargs)
 
 
 class MeApi(APIView):

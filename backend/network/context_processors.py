@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from network.access import usable_memberships
+from network.access import user_memberships
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:
@@ -10,6 +10,6 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = list(usable_memberships(user))
+    memberships = user_memberships(user)
     current = getattr(request, "membership", None)
     return {"user_memberships": memberships, "current_membership": current}

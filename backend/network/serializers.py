@@ -36,9 +36,9 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "first_name", "last_name", "language", "memberships"]
 
     def get_memberships(self, user: User) -> list[dict]:
-        from network.access import usable_memberships
+        from network.access import user_memberships
 
-        return MembershipSerializer(usable_memberships(user), many=True).data
+        return MembershipSerializer(user_memberships(user), many=True).data
 
 
 class ConventionSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,9 +24,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from network.access import Perm, has_perm, has_perm_anywhere, organisations_with_perm
+from network.api import UserLanguageApiView
 from network.models import Organisation
 from network.services import DomainError
 from passes.keys import keyring
@@ -100,19 +100,8 @@ class PassesPagination(PageNumberPagination):
     page_size = 25
 
 
-class PassesApiView(APIView):
-    """Base of the passes API: messages in the caller's own language, errors with a code.
-
-    The language middleware only sees session users; a device authenticated by
-    token gets its user's language here, once DRF has authenticated it.
-    """
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        language = getattr(request.user, "language", "")
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        super().initial(request, *args, **kwargs)
+class PassesApiView(UserLanguageApiView):
+    """Base of the passes API (see `UserLanguageApiView`)."""
 
 
 def _require_anywhere(user: Any, perm: Perm) -> None:

@@ -84,6 +84,17 @@ class Allowance:
             )
             return _("Budget du mois : %(amount)s") % {"amount": amount}
         remaining = self.remaining or 0
+        if remaining == 0:
+            none_left = {
+                UsageRule.Kind.VISITS: _("Plus aucun passage"),
+                UsageRule.Kind.PARCELS: _("Plus aucun colis"),
+                UsageRule.Kind.MEAL_TICKETS: _("Plus aucun ticket-repas"),
+                UsageRule.Kind.USES: _("Plus aucune utilisation"),
+            }[UsageRule.Kind(self.kind)]
+            text = f"{none_left} {PERIOD_WORDS()[self.period]}"
+            if self.next_on:
+                text += " · " + _("à nouveau le %(day)s") % {"day": day_words(self.next_on)}
+            return text
         labels = {
             UsageRule.Kind.VISITS: ngettext(
                 "%(count)d passage restant", "%(count)d passages restants", remaining
@@ -99,10 +110,7 @@ class Allowance:
             ),
         }
         text = labels[UsageRule.Kind(self.kind)] % {"count": remaining}
-        text = f"{text} {PERIOD_WORDS()[self.period]}"
-        if remaining == 0 and self.next_on:
-            text += " · " + _("à nouveau le %(day)s") % {"day": day_words(self.next_on)}
-        return text
+        return f"{text} {PERIOD_WORDS()[self.period]}"
 
 
 def PERIOD_WORDS() -> dict[str, str]:  # noqa: N802  (a table, translated when read)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils.translation import get_language
 
+from network.access import ROLE_PERMS, Perm, user_memberships
 from network.models import Organisation
 from shop.models import Closure, OpeningRule
 
@@ -23,6 +25,9 @@ class Session:
     by_appointment: bool
     # Why a session that the rules announce does not take place (a closure, a holiday).
     cancelled_reason: str = ""
+    # For a session by appointment: the length of a slot and how many households it takes.
+    slot_minutes: int = 15
+    slot_capacity: int = 1
 
 
 def public_holidays(*, country: str, years: set[int]) -> dict[date, str]:
@@ -79,7 +84,16 @@ def opening_sessions_between(
                 reason = feasts[day]
             if reason and not include_cancelled:
                 continue
-            sessions.append(Session(opens, closes, rule.by_appointment, reason))
+            sessions.append(
+                Session(
+                    opens,
+                    closes,
+                    rule.by_appointment,
+                    reason,
+                    slot_minutes=rule.slot_minutes,
+                    slot_capacity=rule.slot_capacity,
+                )
+            )
     return sorted(sessions, key=lambda s: s.starts)
 
 
@@ -147,3 +161,54 @@ def service_get_public(*, slug: str) -> Organisation | None:
     return Organisation.objects.filter(
         kind=Organisation.Kind.SERVICE, is_active=True, slug=slug
     ).first()
+
+
+# --- the counter ---------------------------------------------------------------------
+
+
+def counters_for_user(user: Any) -> list[Organisation]:
+    """The collective services where the user may scan (volunteers and managers)."""
+    return [
+        m.organisation
+        for m in user_memberships(user)
+        if Perm.COUNTER_SCAN in ROLE_PERMS[m.role]
+        and m.organisation.kind == Organisation.Kind.SERVICE
+    ]
+
+
+def counter_get_for_user(*, user: Any, service_id: int | None) -> Organisation | None:
+    """The counter a device scans for: the one named, or the user's only one.
+
+    None when the user may not scan there or must say which counter.
+    """
+    counters = counters_for_user(user)
+    if service_id is None:
+        return counters[0] if len(counters) == 1 else None
+    return next((c for c in counters if c.pk == service_id), None)
+
+
+def counter_day(*, service: Organisation, user: Any, day: date, recent: int = 8) -> dict:
+    """Today's count of accepted visits at the counter and the user's last scans.
+
+    Only what the counter needs: a first name, a time, the verdict.
+    """
+    from passes.models import Visit
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    today = Visit.objects.filter(service=service, at__gte=start, at__lt=end)
+    count = today.filter(accepted=True, undone_at__isnull=True).count()
+    last = list(
+        today.filter(recorded_by=user)
+        .select_related("access_pass__household")
+        .only(
+            "at",
+            "accepted",
+            "reason",
+            "undone_at",
+            "access_pass__household__first_name",
+        )
+        .order_by("-at", "-id")[:recent]
+    )
+    return {"accepted_count": count, "recent": last}
