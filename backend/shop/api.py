@@ -46,7 +46,7 @@ def _counter(user: Any, raw: Any) -> Organisation:
 
 
 def _text(data: Any, name: str) -> str:
-    value = data.get(name, "") if isinstance(data, dict) else None
+    value = data.get(name) if isinstance(data, dict) else None
     if not isinstance(value, str):
         raise exceptions.ValidationError({name: [_("Un texte est attendu.")]})
     return value
@@ -92,8 +92,12 @@ class CounterVisitUndoApi(UserLanguageApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         service = _counter(request.user, request.query_params.get("service"))
+        reason = request.data.get("reason") if isinstance(request.data, dict) else ""
         visit = visit_undo(
-            visit_id=pk, service=service, user=request.user, reason=_text(request.data, "reason")
+            visit_id=pk,
+            service=service,
+            user=request.user,
+            reason=reason if isinstance(reason, str) else "",
         )
         return Response(visit_data(visit))
 

@@ -5,9 +5,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Organisation
+from shop.recurrence import (
+    RulePattern,
+    pattern_describe,
+    pattern_exception_describe,
+    recurrence_read,
+)
 
 
 class OpeningRule(models.Model):
@@ -80,6 +87,32 @@ class OpeningRule(models.Model):
     def rule(self) -> rruleset:
         start = datetime.combine(self.valid_from, time(0, 0))
         return rrulestr(self.recurrence.strip(), dtstart=start, forceset=True)
+
+    def pattern(self) -> RulePattern | None:
+        """The rule as the opening-hours form shows it; None if only the admin can edit it."""
+        return recurrence_read(self.recurrence)
+
+    def describe(self) -> str:
+        """The session in plain words, in the active language:
+        « Le 1er et le 3e jeudi du mois, 14:00–17:30 ». A rule the form cannot
+        express is named by its hours only; the page shows its text beside."""
+        pattern = self.pattern()
+        days = pattern_describe(pattern) if pattern else gettext("selon une règle avancée")
+        parts = [days, f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"]
+        if pattern and pattern.except_week is not None:
+            parts.append(pattern_exception_describe(pattern))
+        if self.by_appointment:
+            per_slot = ngettext(
+                "%(count)d ménage par créneau", "%(count)d ménages par créneau", self.slot_capacity
+            ) % {"count": self.slot_capacity}
+            parts.append(
+                gettext("sur rendez-vous (créneaux de %(minutes)d min, %(per_slot)s)")
+                % {"minutes": self.slot_minutes, "per_slot": per_slot}
+            )
+        if not self.closes_on_public_holidays:
+            parts.append(gettext("ouvert les jours fériés"))
+        text = ", ".join(parts)
+        return text[:1].upper() + text[1:]
 
 
 class Closure(models.Model):

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 from django.core.cache import caches
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import get_language
 
-from network.access import ROLE_PERMS, Perm, user_memberships
+from network.access import ROLE_PERMS, Perm, scope_q, user_memberships
 from network.models import Organisation
-from shop.models import Closure, OpeningRule
+from shop.models import Appointment, Closure, OpeningRule
 
 # The `holidays` package names holidays in these languages.
 HOLIDAY_LANGUAGES = {"fr": "fr", "nl": "nl", "en": "en_US"}
@@ -212,3 +215,202 @@ def counter_day(*, service: Organisation, user: Any, day: date, recent: int = 8)
         .order_by("-at", "-id")[:recent]
     )
     return {"accepted_count": count, "recent": last}
+
+
+# --- the opening-hours page (managers) ------------------------------------------------
+
+
+def opening_rules_for_service(*, service: Organisation) -> list[OpeningRule]:
+    """The service's session rules, in week order (Monday first), then by time."""
+    rules = list(OpeningRule.objects.filter(service=service))
+
+    def week_order(rule: OpeningRule) -> tuple:
+        pattern = rule.pattern()
+        return (min(pattern.weekdays) if pattern else 7, rule.starts_at, rule.pk)
+
+    return sorted(rules, key=week_order)
+
+
+def opening_rule_get(*, service: Organisation, rule_id: int) -> OpeningRule:
+    """One session rule of `service`, or 404 (another service's rule does not exist here)."""
+    rule = OpeningRule.objects.filter(service=service, pk=rule_id).select_related("service")
+    if not rule:
+        raise Http404
+    return rule[0]
+
+
+def closures_for_service(*, service: Organisation, today: date) -> list[Closure]:
+    """The service's current and coming closures (past ones no longer matter)."""
+    return list(Closure.objects.filter(service=service, ends_on__gte=today).order_by("starts_on"))
+
+
+def closure_get(*, service: Organisation, closure_id: int) -> Closure:
+    closure = Closure.objects.filter(service=service, pk=closure_id).select_related("service")
+    if not closure:
+        raise Http404
+    return closure[0]
+
+
+# --- appointments ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts: datetime
+    ends: datetime
+    capacity: int
+    booked: int
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.booked
+
+    @property
+    def day(self) -> date:
+        return self.starts.date()
+
+
+def session_slot_starts(*, session: Session) -> list[datetime]:
+    """The starts of a by-appointment session's slots: every `slot_minutes` from its
+    start, as long as a whole slot fits before its end."""
+    step = timedelta(minutes=max(session.slot_minutes, 1))
+    starts = []
+    moment = session.starts
+    while moment + step <= session.ends:
+        starts.append(moment)
+        moment += step
+    return starts
+
+
+def _local_days(first: date, days: int) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return (
+        datetime.combine(first, time(0), tzinfo=zone),
+        datetime.combine(first + timedelta(days=days), time(0), tzinfo=zone),
+    )
+
+
+def appointment_slots(
+    *,
+    service: Organisation,
+    start_day: date,
+    days: int,
+    household: Any = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The coming slots of the service's by-appointment sessions that still have a place.
+
+    Sessions cancelled by a closure or a public holiday have none. With a
+    `household`, the sessions where it already has an appointment are left out
+    (one appointment per session).
+    """
+    now = now or timezone.now()
+    start, end = _local_days(start_day, days)
+    sessions = [
+        s
+        for s in opening_sessions_between(service=service, start=max(start, now), end=end)
+        if s.by_appointment
+    ]
+    if not sessions:
+        return []
+    booked = Appointment.objects.filter(
+        service=service, cancelled_at__isnull=True, starts_at__gte=start, starts_at__lt=end
+    )
+    per_slot = dict(
+        booked.order_by().values("starts_at").annotate(n=Count("pk")).values_list("starts_at", "n")
+    )
+    taken = (
+        list(booked.filter(household=household).values_list("starts_at", flat=True))
+        if household is not None
+        else []
+    )
+    slots = []
+    for session in sessions:
+        if any(session.starts <= moment < session.ends for moment in taken):
+            continue
+        for moment in session_slot_starts(session=session):
+            slot = Slot(
+                starts=moment,
+                ends=moment + timedelta(minutes=session.slot_minutes),
+                capacity=session.slot_capacity,
+                booked=per_slot.get(moment, 0),
+            )
+            if moment > now and slot.free > 0:
+                slots.append(slot)
+    return slots
+
+
+def appointments_for_day(*, service: Organisation, day: date) -> list[dict[str, Any]]:
+    """That day's appointments at the counter, by time: the slot and the first name only.
+
+    The counter needs nothing more to greet a household: no name, no partner.
+    """
+    start, end = _local_days(day, 1)
+    return list(
+        Appointment.objects.filter(
+            service=service, cancelled_at__isnull=True, starts_at__gte=start, starts_at__lt=end
+        )
+        .order_by("starts_at", "pk")
+        .values("pk", "starts_at", "household__first_name")
+    )
+
+
+def appointment_get_for_user(*, user: Any, appointment_id: int) -> Appointment:
+    """One appointment of a household of the user's partners, or 404."""
+    try:
+        return (
+            Appointment.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "household__partner"))
+            .select_related("household__partner", "service")
+            .get(pk=appointment_id)
+        )
+    except (Appointment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@dataclass(frozen=True)
+class BookingChoice:
+    service: Organisation
+    slots: list[Slot]
+
+
+def appointment_choices_for_household(
+    *, household: Any, today: date, days: int = 21
+) -> list[BookingChoice]:
+    """For the household page: each service of its active passes that has sessions by
+    appointment, with the free slots of the next `days` days its passes cover."""
+    from passes.models import AccessPass
+
+    passes = AccessPass.objects.filter(
+        household=household, status=AccessPass.Status.ACTIVE, valid_until__gte=today
+    ).prefetch_related("services")
+    services: dict[int, Organisation] = {}
+    covered: dict[int, list[tuple[date, date]]] = {}
+    for access_pass in passes:
+        for service in access_pass.services.all():
+            services[service.pk] = service
+            covered.setdefault(service.pk, []).append(
+                (access_pass.valid_from, access_pass.valid_until)
+            )
+    by_appointment = set(
+        OpeningRule.objects.filter(service_id__in=services, by_appointment=True).values_list(
+            "service_id", flat=True
+        )
+    )
+    choices = []
+    for service_id in sorted(by_appointment, key=lambda pk: services[pk].name):
+        slots = appointment_slots(
+            service=services[service_id], start_day=today, days=days, household=household
+        )
+        slots = [s for s in slots if any(a <= s.day <= b for a, b in covered[service_id])]
+        choices.append(BookingChoice(service=services[service_id], slots=slots))
+    return choices
+
+
+def appointments_upcoming_for_household(*, household: Any, now: datetime) -> list[Appointment]:
+    return list(
+        Appointment.objects.filter(
+            household=household, cancelled_at__isnull=True, starts_at__gte=now
+        )
+        .select_related("service")
+        .order_by("starts_at", "pk")
+    )

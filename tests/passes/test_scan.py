@@ -196,7 +196,9 @@ def test_undo_twice_or_a_refused_scan_or_another_counter(counter, token_a, volun
     first = counter(token_a)
     refused = counter("garbage")
     later = MONDAY + timedelta(minutes=1)
-    visit_undo(visit_id=first.visit.pk, service=service_s, user=volunteer_s, reason="x", moment=later)
+    visit_undo(
+        visit_id=first.visit.pk, service=service_s, user=volunteer_s, reason="x", moment=later
+    )
     other = organisation(kind="service", name="Vestiaire", slug="vestiaire-x", service_kind="other")
     for visit_id, service, code in [
         (first.visit.pk, service_s, "already_undone"),
@@ -310,7 +312,9 @@ def test_an_appointment_session_needs_a_booking(counter, token_a, service_s, hou
     assert counter(token_a, moment=MONDAY + timedelta(minutes=1)).accepted
 
 
-def test_an_appointment_on_another_day_does_not_count(counter, token_a, service_s, household_a, open_s):
+def test_an_appointment_on_another_day_does_not_count(
+    counter, token_a, service_s, household_a, open_s
+):
     open_s.by_appointment = True
     open_s.save()
     Appointment.objects.create(

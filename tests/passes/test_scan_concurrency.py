@@ -70,9 +70,7 @@ def test_twenty_tablets_on_one_card_never_accept_it_twice(card, service_s, volun
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("text", ["card", "forged"])
-def test_one_request_retried_by_twenty_threads_is_recorded_once(
-    card, service_s, volunteer_s, text
-):
+def test_one_request_retried_by_twenty_threads_is_recorded_once(card, service_s, volunteer_s, text):
     key = uuid.uuid4().hex
 
     def scan(index: int) -> tuple:

@@ -1,0 +1,188 @@
+// The counter: a hand scanner, a typed code and the camera all feed one form;
+// htmx posts it and swaps the verdict in. No inline scripts: the CSP forbids them.
+(() => {
+  const form = document.getElementById("scan-form");
+  if (!form) return;
+  const input = form.querySelector("[name=code]");
+  const keyField = form.querySelector("[name=idempotency_key]");
+  // One card held under the camera (or read twice by a scanner) is sent once.
+  const SAME_CARD_MS = 4000;
+  let lastSent = { text: "", at: 0 };
+
+  function freshKey() {
+    // crypto.randomUUID needs a secure context; getRandomValues works on a LAN too.
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function ready() {
+    input.value = "";
+    if (!document.activeElement || !document.activeElement.matches("[data-keep-focus]")) {
+      input.focus({ preventScroll: true });
+    }
+  }
+
+  // Before htmx sends the form (capture phase runs first): drop empty and repeated cards.
+  document.addEventListener(
+    "submit",
+    (event) => {
+      if (event.target !== form) return;
+      const text = input.value.trim().toUpperCase();
+      const now = Date.now();
+      if (!text || (text === lastSent.text && now - lastSent.at < SAME_CARD_MS)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        ready();
+        return;
+      }
+      lastSent = { text, at: now };
+    },
+    true,
+  );
+
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.elt === form) {
+      keyField.value = freshKey();
+      ready();
+    }
+  });
+
+  // A scanner is a keyboard: keep the field focused unless the volunteer is typing elsewhere.
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest("input, textarea, select, summary, details, a, button")) ready();
+  });
+
+  document.querySelector("[data-type-code]")?.addEventListener("click", () => {
+    // The field hides the on-screen keyboard (a scanner needs none); show it to type a code.
+    input.setAttribute("inputmode", "text");
+    input.focus();
+  });
+  input.addEventListener("blur", () => input.setAttribute("inputmode", "none"));
+
+  // --- the verdict: sound, vibration, then back to neutral -----------------------------
+  let audio;
+  function beep(accepted) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      const tones = accepted ? [[880, 0, 0.15]] : [[220, 0, 0.2], [220, 0.28, 0.2]];
+      for (const [frequency, start, length] of tones) {
+        const oscillator = audio.createOscillator();
+        const gain = audio.createGain();
+        oscillator.frequency.value = frequency;
+        oscillator.type = accepted ? "sine" : "square";
+        gain.gain.value = 0.2;
+        oscillator.connect(gain).connect(audio.destination);
+        oscillator.start(audio.currentTime + start);
+        oscillator.stop(audio.currentTime + start + length);
+      }
+    } catch (error) {
+      // No sound on this device: the colour and the words remain.
+    }
+  }
+
+  let fadeTimer;
+  document.body.addEventListener("htmx:afterSwap", () => {
+    const verdict = document.querySelector("[data-verdict]");
+    if (!verdict) return;
+    const accepted = verdict.dataset.verdict === "accepted";
+    beep(accepted);
+    if (navigator.vibrate) navigator.vibrate(accepted ? 120 : [250, 120, 250]);
+    clearTimeout(fadeTimer);
+    fadeTimer = setTimeout(() => verdict.classList.add("verdict-faded"), 12000);
+  });
+
+  // --- the camera -------------------------------------------------------------------------
+  const toggle = document.querySelector("[data-camera-toggle]");
+  const box = document.querySelector("[data-camera]");
+  const video = document.querySelector("[data-camera-video]");
+  const cameraError = document.querySelector("[data-camera-error]");
+  let stream = null;
+  let detector = null;
+  let timer = null;
+  const canvas = document.createElement("canvas");
+  const context2d = canvas.getContext("2d", { willReadFrequently: true });
+
+  async function makeDetector() {
+    // Chrome on Android has a native reader; elsewhere (iPad) zxing-wasm, served by us.
+    if ("BarcodeDetector" in window) {
+      const formats = await window.BarcodeDetector.getSupportedFormats();
+      if (formats.includes("qr_code")) {
+        const native = new window.BarcodeDetector({ formats: ["qr_code"] });
+        return async (source) => (await native.detect(source))[0]?.rawValue;
+      }
+    }
+    const wasm = form.dataset.wasm;
+    window.ZXingWASM.prepareZXingModule({
+      overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? wasm : prefix + path) },
+      fireImmediately: true,
+    });
+    return async () => {
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      context2d.drawImage(video, 0, 0);
+      const image = context2d.getImageData(0, 0, canvas.width, canvas.height);
+      const results = await window.ZXingWASM.readBarcodes(image, {
+        formats: ["QRCode"],
+        tryHarder: true,
+        maxNumberOfSymbols: 1,
+      });
+      return results[0]?.text;
+    };
+  }
+
+  async function scanFrame() {
+    if (!stream) return;
+    try {
+      if (video.readyState >= 2 && video.videoWidth) {
+        const text = await detector(video);
+        if (text) {
+          input.value = text;
+          form.requestSubmit();
+        }
+      }
+    } catch (error) {
+      console.warn("QR decoding failed", error);
+    }
+    timer = setTimeout(scanFrame, 150);
+  }
+
+  function showCameraError(message) {
+    cameraError.textContent = message;
+    cameraError.hidden = false;
+  }
+
+  async function startCamera() {
+    cameraError.hidden = true;
+    if (!navigator.mediaDevices?.getUserMedia) {
+      showCameraError(toggle.dataset.errorUnavailable);
+      return;
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } },
+        audio: false,
+      });
+    } catch (error) {
+      showCameraError(toggle.dataset.errorDenied);
+      return;
+    }
+    video.srcObject = stream;
+    box.hidden = false;
+    toggle.setAttribute("aria-pressed", "true");
+    await video.play();
+    detector = detector || (await makeDetector());
+    scanFrame();
+  }
+
+  function stopCamera() {
+    clearTimeout(timer);
+    stream?.getTracks().forEach((track) => track.stop());
+    stream = null;
+    box.hidden = true;
+    toggle.setAttribute("aria-pressed", "false");
+  }
+
+  toggle?.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
+  ready();
+})();
