@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from network.models import Convention, Organisation, Role, UsageRule, User
-from network.services import membership_grant
+from network.services import DomainError, membership_grant
 from passes import services as passes
 from passes.models import AccessPass, AssessmentReason, Household, PassEvent
 from shop.models import OpeningRule
@@ -33,7 +33,11 @@ SERVICES = [
         "street": "Rue Rupplémont 20",
         "postal_code": "5000",
         "city": "Namur",
-        "rules": [("FREQ=WEEKLY;BYDAY=TH", time(14, 0), time(16, 0), False)],
+        "rules": [
+            ("FREQ=WEEKLY;BYDAY=TH", time(14, 0), time(16, 0), False),
+            # Mondays by appointment: 20-minute slots, two households each.
+            ("FREQ=WEEKLY;BYDAY=MO", time(9, 0), time(12, 0), True),
+        ],
     },
     {
         "slug": "la-fourmi",
@@ -407,6 +411,8 @@ class Command(BaseCommand):
                         starts_at=starts_at,
                         ends_at=ends_at,
                         by_appointment=by_appointment,
+                        slot_minutes=20,
+                        slot_capacity=2,
                     )
         for spec in PARTNERS:
             partner, new = Organisation.objects.get_or_create(
@@ -470,7 +476,43 @@ class Command(BaseCommand):
             created += self.tell_story(spec, household, actor, conventions, orgs, reasons, today)
         # The nightly job's work: passes whose end has passed are marked expired.
         passes.passes_expire_due(today=today)
+        created += self.load_appointments(orgs["la-cigogne"], users)
         return created
+
+    def load_appointments(self, service: Organisation, users: dict[str, User]) -> int:
+        """Two households booked into the next appointment session of La Cigogne."""
+        from shop.models import Appointment
+        from shop.selectors import next_opening_sessions
+        from shop.services import appointment_book
+
+        now = timezone.now()
+        if Appointment.objects.filter(service=service, starts_at__gt=now).exists():
+            return 0
+        sessions = next_opening_sessions(service=service, now=now, count=10)
+        session = next((s for s in sessions if s.by_appointment and s.starts > now), None)
+        if session is None:
+            return 0
+        actor = users[PARTNER_ACTORS["cpas-namur"]]
+        booked = 0
+        candidates = AccessPass.objects.filter(
+            status=AccessPass.Status.ACTIVE,
+            valid_from__lte=session.starts.date(),
+            valid_until__gte=session.starts.date(),
+            services=service,
+            partner__slug="cpas-namur",
+        ).select_related("household")
+        for access_pass in candidates.order_by("pk")[:2]:
+            try:
+                appointment_book(
+                    user=actor,
+                    household=access_pass.household,
+                    service=service,
+                    starts_at=session.starts,
+                )
+                booked += 1
+            except DomainError as refusal:
+                self.notes.append(f"appointment not booked: {refusal.code}")
+        return booked
 
     @staticmethod
     def load_rules(convention: Convention, suffix: str, orgs: dict[str, Organisation]) -> int:
