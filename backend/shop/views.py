@@ -88,8 +88,9 @@ def counter_scan(request: HttpRequest) -> HttpResponse:
             idempotency_key=request.POST.get("idempotency_key", ""),
         )
     except ScanRefused as refusal:
+        # 422 so that htmx shows it (see base.html); only a broken client gets here.
         context = _counter_context(request, error=refusal.message)
-        return render(request, _counter_template(request), context, status=400)
+        return render(request, _counter_template(request), context, status=422)
     context = _counter_context(request, verdict=verdict)
     return render(request, _counter_template(request), context)
 

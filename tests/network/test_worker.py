@@ -83,11 +83,13 @@ def test_the_demo_network_loads_once_whatever_the_number_of_runs(db, capsys):
     ):
         assert username in second
     cigogne = Organisation.objects.get(slug="la-cigogne")
-    rule = cigogne.opening_rules.get()
-    assert (rule.recurrence, f"{rule.starts_at:%H:%M}", f"{rule.ends_at:%H:%M}") == (
-        "FREQ=WEEKLY;BYDAY=TH",
-        "14:00",
-        "16:00",
-    )
+    rules = [
+        (r.recurrence, f"{r.starts_at:%H:%M}", f"{r.ends_at:%H:%M}", r.by_appointment)
+        for r in cigogne.opening_rules.order_by("recurrence")
+    ]
+    assert rules == [
+        ("FREQ=WEEKLY;BYDAY=MO", "09:00", "12:00", True),
+        ("FREQ=WEEKLY;BYDAY=TH", "14:00", "16:00", False),
+    ]
     assert Organisation.objects.get(slug="la-fourmi").opening_rules.count() == 3
     assert Organisation.objects.filter(kind="partner").count() == 3

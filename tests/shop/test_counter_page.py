@@ -84,9 +84,9 @@ def test_hostile_input_in_the_form_is_a_refusal_with_nothing_injected(tablet, to
     assert Visit.objects.get().accepted is False
 
 
-def test_a_bad_idempotency_key_is_a_400_fragment(tablet, token_a):
+def test_a_bad_idempotency_key_is_a_422_fragment_htmx_shows(tablet, token_a):
     response = post_scan(tablet, token_a, key="no")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "idempotence absente ou invalide" in response.content.decode()
     assert not Visit.objects.exists()
 

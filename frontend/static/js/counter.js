@@ -8,6 +8,8 @@
   // One card held under the camera (or read twice by a scanner) is sent once.
   const SAME_CARD_MS = 4000;
   let lastSent = { text: "", at: 0 };
+  // What the camera saw last: a card that stays in view is one presentation, sent once.
+  let lastSeen = { text: "", at: 0 };
 
   function freshKey() {
     // crypto.randomUUID needs a secure context; getRandomValues works on a LAN too.
@@ -42,10 +44,14 @@
   );
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
-    if (event.detail.elt === form) {
-      keyField.value = freshKey();
-      ready();
+    if (event.detail.elt !== form) return;
+    if (event.detail.failed && !event.detail.xhr.status) {
+      // No answer (network cut): keep the key, so sending again replays the same scan.
+      lastSent = { text: "", at: 0 };
+      return;
     }
+    keyField.value = freshKey();
+    ready();
   });
 
   // A scanner is a keyboard: keep the field focused unless the volunteer is typing elsewhere.
@@ -136,9 +142,14 @@
     try {
       if (video.readyState >= 2 && video.videoWidth) {
         const text = await detector(video);
+        const now = Date.now();
         if (text) {
-          input.value = text;
-          form.requestSubmit();
+          const stillInView = text === lastSeen.text && now - lastSeen.at < SAME_CARD_MS;
+          lastSeen = { text, at: now };
+          if (!stillInView) {
+            input.value = text;
+            form.requestSubmit();
+          }
         }
       }
     } catch (error) {
