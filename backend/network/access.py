@@ -161,9 +161,28 @@ def refusal_reason(user: Any) -> str | None:
     )
 
 
+def counter_session_membership(request: HttpRequest) -> Membership | None:
+    """The volunteer membership this session was opened for, if it is a counter's session.
+
+    A tablet at a counter is shared and stays logged in for a whole shift: a
+    session opened as a volunteer opens that counter and nothing else, even for
+    someone who also holds a desk role (they log out and in again for that).
+    """
+    chosen = request.session.get("membership_id")
+    if chosen is None:
+        return None
+    return next(
+        (m for m in user_memberships(request.user) if m.pk == chosen and m.role == Role.VOLUNTEER),
+        None,
+    )
+
+
 def membership_for_role(request: HttpRequest, roles: Iterable[str]) -> Membership | None:
     """The user's usable membership in one of `roles`, preferring the one chosen this session."""
     wanted = set(roles)
+    counter = counter_session_membership(request)
+    if counter is not None:
+        return counter if counter.role in wanted else None
     candidates = [m for m in user_memberships(request.user) if m.role in wanted]
     chosen = request.session.get("membership_id")
     for membership in candidates:
@@ -190,8 +209,15 @@ def role_required(*roles: str) -> Callable:
                 return response
             membership = membership_for_role(request, roles)
             if membership is None:
-                reason = refusal_reason(request.user) or _(
-                    "Cette page est réservée à un autre rôle que le vôtre."
+                counter = counter_session_membership(request)
+                reason = refusal_reason(request.user) or (
+                    _(
+                        "Cette session est celle du comptoir « %(name)s » : terminez le service "
+                        "(Fin de service) et reconnectez-vous pour agir dans un autre rôle."
+                    )
+                    % {"name": counter.organisation.name}
+                    if counter
+                    else _("Cette page est réservée à un autre rôle que le vôtre.")
                 )
                 return render(request, "network/no_access.html", {"reason": reason}, status=403)
             request.membership = membership

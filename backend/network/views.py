@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from network.access import Perm, refusal_reason, role_required, scope_q, usable_memberships
+from network.access import (
+    Perm,
+    counter_session_membership,
+    refusal_reason,
+    role_required,
+    scope_q,
+    usable_memberships,
+)
 from network.audit import audit_record
 from network.forms import (
     ConventionForm,
@@ -91,6 +98,16 @@ def membership_switch(request: HttpRequest) -> HttpResponse:
     if membership is None:
         messages.error(request, _("Ce rôle n'est pas (ou plus) le vôtre."))
         return redirect("network:home")
+    counter = counter_session_membership(request)
+    if counter is not None and counter.pk != membership.pk:
+        messages.error(
+            request,
+            _(
+                "Cette session est celle d'un comptoir : terminez le service et reconnectez-vous "
+                "pour agir dans un autre rôle."
+            ),
+        )
+        return redirect(ROLE_HOME[counter.role])
     request.session["membership_id"] = membership.pk
     return redirect(ROLE_HOME[membership.role])
 

@@ -117,6 +117,30 @@ def test_someone_with_two_roles_chooses_and_switches(client, partner_a, service_
     assert client.get("/home/")["Location"] == "/counter/"
 
 
+def test_a_counter_session_opens_that_counter_only(client, partner_a, service_s):
+    """A shared tablet stays logged in for a shift: it must not open a desk role too."""
+    from tests.factories import membership, user
+
+    claire = user("claire")
+    desk = membership(claire, partner_a, "social_worker")
+    volunteer = membership(claire, service_s, "volunteer")
+    client.force_login(claire)
+    client.post("/role/", {"membership": volunteer.pk})
+
+    refused = client.get("/households/")
+    switched = client.post("/role/", {"membership": desk.pk}, follow=True)
+
+    assert refused.status_code == 403
+    assert "Cette session est celle du comptoir « Épicerie S »" in unescape(refused.text)
+    assert switched.redirect_chain[-1][0] == "/counter/"
+    assert "terminez le service et reconnectez-vous" in unescape(switched.text)
+    assert client.get("/counter/").status_code == 200
+    client.post("/logout/")
+    client.force_login(claire)
+    client.post("/role/", {"membership": desk.pk})
+    assert client.get("/households/").status_code == 200
+
+
 def test_switching_to_someone_elses_role_is_refused(client, social_worker_a, volunteer_s):
     other = volunteer_s.memberships.get()
     client.force_login(social_worker_a)
