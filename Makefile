@@ -1,7 +1,7 @@
 # One entry point per job, for people and CI alike. Each needs only Python 3.11+.
 PYTHON ?= python3
 
-.PHONY: run test lint bench setup bench-households
+.PHONY: run test lint bench setup bench-households bench-scan
 
 run:    ## the app on http://127.0.0.1:8000 with its worker and schedule (Ctrl-C stops all)
 	$(PYTHON) scripts/dev.py run
@@ -22,3 +22,7 @@ bench:  ## throughput and latency of the app under gunicorn (uses DATABASE_URL w
 bench-households:  ## list, search and filters over 100,000 households (needs DATABASE_URL=postgres://...)
 	$(PYTHON) scripts/dev.py setup
 	$(PYTHON) scripts/bench_households.py
+
+bench-scan:  ## the counter's scan with 100,000 cards, 1-32 clients, and its bare SQL (needs DATABASE_URL=postgres://...)
+	$(PYTHON) scripts/dev.py setup
+	$(PYTHON) scripts/bench_scan.py

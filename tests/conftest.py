@@ -61,12 +61,13 @@ def unavailable(reason: str):
 @pytest.fixture(autouse=True)
 def _clean_slate(settings, tmp_path):
     """Each test starts with no lock-outs, no cached throttles, no queued tasks."""
-    from django.core.cache import cache, caches
+    from django.core.cache import cache
 
+    from shop.selectors import counter_schedules_forget
     from worker.app import app
 
     cache.clear()
-    caches["process"].clear()
+    counter_schedules_forget()
     # Hashing strength is tested by Django; here it would only slow every login down.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     previous = app.conf.task_always_eager

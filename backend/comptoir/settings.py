@@ -137,9 +137,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Per process, for what the scan reads on every card (a counter's sessions of the day):
-# a scan must never wait for, or fail with, Redis.
-CACHES["process"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

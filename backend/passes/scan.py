@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_currency
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext, to_locale
@@ -292,6 +292,7 @@ def _refuse_without_pass(
 
 
 def _pass_for_scan(pass_id: int, service: Organisation, session: Session | None) -> AccessPass:
+    """The pass row, locked, with only what the verdict reads (a lean query: it runs per scan)."""
     members = (
         HouseholdMember.objects.filter(household=OuterRef("household_id"))
         .order_by()
@@ -302,6 +303,15 @@ def _pass_for_scan(pass_id: int, service: Organisation, session: Session | None)
     queryset = (
         AccessPass.objects.select_for_update(of=("self",))
         .select_related("household", "convention")
+        .only(
+            "status",
+            "valid_from",
+            "valid_until",
+            "card_version",
+            "rules",
+            "household__first_name",
+            "convention__ends_on",
+        )
         .annotate(
             valid_here=Exists(
                 AccessPass.services.through.objects.filter(
@@ -323,7 +333,8 @@ def _pass_for_scan(pass_id: int, service: Organisation, session: Session | None)
                 )
             )
         )
-    return queryset.filter(pk=pass_id).first()
+    found = list(queryset.filter(pk=pass_id).order_by()[:1])
+    return found[0] if found else None
 
 
 def _decide(
@@ -404,25 +415,35 @@ def _usage(
     rules: list[dict],
     today: date,
 ) -> dict:
-    """One query: the visits counted per rule, the last accepted one, and a replayed key."""
-    counted = Q(
-        access_pass=access_pass, service=service, accepted=True, undone_at__isnull=True
-    ) & ~Q(idempotency_key=key)
-    starts = [_period_window(r["period"], today)[0] for r in rules if r["kind"] in COUNTED_KINDS]
-    repeat_since = moment - timedelta(minutes=settings.SCAN_REPEAT_MINUTES)
-    since = min([_local_midnight(d) for d in starts] + [repeat_since])
-    aggregates = {
-        "replay": Max("pk", filter=Q(idempotency_key=key)),
-        "last_at": Max("at", filter=counted),
+    """One query: the visits counted per rule, the last accepted one, and a replayed key.
+
+    It reads the few rows involved (this request's key, and the pass's accepted
+    visits here since the longest period began) and counts them in Python:
+    cheaper, per scan, than having the ORM build an aggregate per rule.
+    """
+    counted = Q(access_pass=access_pass, service=service, accepted=True, undone_at__isnull=True)
+    starts = {
+        index: _local_midnight(_period_window(rule["period"], today)[0])
+        for index, rule in enumerate(rules)
+        if rule["kind"] in COUNTED_KINDS
     }
-    for index, rule in enumerate(rules):
-        if rule["kind"] in COUNTED_KINDS:
-            start = _local_midnight(_period_window(rule["period"], today)[0])
-            aggregates[f"used_{index}"] = Count("pk", filter=counted & Q(at__gte=start))
-            aggregates[f"first_{index}"] = Min("at", filter=counted & Q(at__gte=start))
-    return Visit.objects.filter(
+    since = min([*starts.values(), moment - timedelta(minutes=settings.SCAN_REPEAT_MINUTES)])
+    rows = Visit.objects.filter(
         Q(service=service, idempotency_key=key) | (counted & Q(at__gte=since))
-    ).aggregate(**aggregates)
+    ).values_list("pk", "at", "idempotency_key")
+    replay = None
+    visits = []
+    for pk, at, visit_key in rows:
+        if visit_key == key:
+            replay = pk
+        else:
+            visits.append(at)
+    usage: dict = {"replay": replay, "last_at": max(visits, default=None)}
+    for index, start in starts.items():
+        in_period = [at for at in visits if at >= start]
+        usage[f"used_{index}"] = len(in_period)
+        usage[f"first_{index}"] = min(in_period, default=None)
+    return usage
 
 
 def _allowances(

@@ -1,5 +1,6 @@
 """When a counter is open: its sessions, closures and public holidays, in Brussels time."""
 
+import time as time_module
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -7,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
-from django.core.cache import caches
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
@@ -125,24 +125,36 @@ def session_open_at(*, service: Organisation, moment: datetime) -> Session | Non
 # A changed rule or closure reaches the counter within this many seconds.
 SCHEDULE_CACHE_SECONDS = 60
 SCHEDULE_DAYS = 90
+# (service id, day) → (expiry on the monotonic clock, sessions). Per process, on purpose:
+# a scan must never wait for, or fail with, Redis; and a plain dict is not pickled on
+# every read as the local-memory cache would (a measurable share of a scan's time).
+_schedules: dict[tuple[int, date], tuple[float, list[Session]]] = {}
 
 
 def counter_schedule(*, service: Organisation, day: date) -> list[Session]:
-    """The sessions from `day` on, for 90 days, cached a minute in the process.
+    """The sessions from `day` on, for 90 days, kept a minute in the process.
 
     The scan asks "open now? next opening?" on every card: this keeps it to no
-    query and a list scan, without depending on Redis.
+    query and a list scan.
     """
-    key = f"counter-schedule:{service.pk}:{day.isoformat()}"
-    cache = caches["process"]
-    sessions = cache.get(key)
-    if sessions is None:
-        zone = ZoneInfo(settings.TIME_ZONE)
-        start = datetime.combine(day, time(0), tzinfo=zone)
-        end = datetime.combine(day + timedelta(days=SCHEDULE_DAYS), time(0), tzinfo=zone)
-        sessions = opening_sessions_between(service=service, start=start, end=end)
-        cache.set(key, sessions, timeout=SCHEDULE_CACHE_SECONDS)
+    key = (service.pk, day)
+    now = time_module.monotonic()
+    cached = _schedules.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=SCHEDULE_DAYS), time(0), tzinfo=zone)
+    sessions = opening_sessions_between(service=service, start=start, end=end)
+    if len(_schedules) > 1000:  # old days and deleted services: start afresh
+        _schedules.clear()
+    _schedules[key] = (now + SCHEDULE_CACHE_SECONDS, sessions)
     return sessions
+
+
+def counter_schedules_forget() -> None:
+    """Drop this process's cached schedules (after a change of rules or closures)."""
+    _schedules.clear()
 
 
 def counter_session_now(

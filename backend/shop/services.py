@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +24,12 @@ from network.models import Organisation
 from network.services import DomainError
 from passes.models import AccessPass, Household
 from shop.models import Appointment, Closure, OpeningRule
-from shop.selectors import Session, opening_sessions_between, session_slot_starts
+from shop.selectors import (
+    Session,
+    counter_schedules_forget,
+    opening_sessions_between,
+    session_slot_starts,
+)
 
 MIN_SLOT_MINUTES = 5
 
@@ -55,8 +59,8 @@ def _schedule_changed() -> None:
     # (`counter_schedule`). Clear it now for this request's own reads, and again
     # after commit for a scan that cached the old rules in between. The cache
     # holds nothing else; other processes catch up within its minute.
-    caches["process"].clear()
-    transaction.on_commit(caches["process"].clear)
+    counter_schedules_forget()
+    transaction.on_commit(counter_schedules_forget)
 
 
 # --- opening rules and closures ---------------------------------------------------------

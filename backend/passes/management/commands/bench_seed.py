@@ -1,10 +1,18 @@
-"""Seed one partner with many households, for the household list benchmark.
+"""Seed one partner with many households, for the household list and scan benchmarks.
 
     manage.py bench_seed --households 100000 --partner-slug bench-cpas
+    manage.py bench_seed --households 100000 --partner-slug bench-scan --passes active
 
 Idempotent: the partner, its convention, its collective service and the social
 worker `bench.assistant` are created once; households are added only up to the
 number asked for, so a second run with the same number adds nothing.
+
+`--passes mixed` (the default, for the household list) gives passes in every
+state. `--passes active` (for the counter's scan) gives every household one
+active pass valid today with one card, a convention allowing one visit a day
+at the service, and sets up the counter: the volunteer `bench.benevole` with a
+device token, and a session open every day from 00:00 to 23:59. A later run
+moves the passes' dates so that they are still valid on its day.
 
 Rows are written with bulk_create in batches, not through `passes.services`:
 the services write one audit entry and one history line per change, which is
@@ -18,20 +26,24 @@ import os
 import random
 import time
 from datetime import date, timedelta
+from datetime import time as dt_time
 from itertools import accumulate
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from network.models import Convention, Organisation, Role, UsageRule, User
 from network.services import membership_grant
 from passes.models import AccessPass, Household, HouseholdMember, PassCard, name_key
 from passes.selectors import month_end
 from passes.tokens import human_code_new
+from shop.models import OpeningRule
 
 BATCH = 5000
 USERNAME = "bench.assistant"
+VOLUNTEER = "bench.benevole"
 DEFAULT_PASSWORD = "comptoir-bench"  # noqa: S105  (a throw-away benchmark account)
 
 # fmt: off
@@ -296,13 +308,22 @@ class Command(BaseCommand):
         parser.add_argument("--households", type=int, default=100_000)
         parser.add_argument("--partner-slug", default="bench-cpas")
         parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument(
+            "--passes",
+            choices=("mixed", "active"),
+            default="mixed",
+            help="mixed: passes in every state (the list); active: one valid pass each (the scan)",
+        )
 
-    def handle(self, *args, households: int, partner_slug: str, seed: int, **options):
+    def handle(self, *args, households: int, partner_slug: str, seed: int, passes: str, **options):
         if households < 0:
             raise CommandError("--households must be zero or more.")
         started = time.perf_counter()
         today = timezone.localdate()
-        partner, service, convention, user = self.setup(partner_slug, today)
+        partner, service, convention, user = self.setup(partner_slug, today, passes)
+        if passes == "active":
+            self.counter_setup(service)
+            self.passes_refresh(partner, convention, today)
         existing = Household.objects.filter(partner=partner).count()
         missing = max(households - existing, 0)
         if not missing:
@@ -318,7 +339,17 @@ class Command(BaseCommand):
             size = min(BATCH, missing - first)
             with transaction.atomic():
                 self.batch(
-                    size, rng, today, partner, service, convention, user, rules, codes, counts
+                    size,
+                    rng,
+                    today,
+                    partner,
+                    service,
+                    convention,
+                    user,
+                    rules,
+                    codes,
+                    counts,
+                    passes,
                 )
             done = first + size
             if done % (BATCH * 4) == 0 or done == missing:
@@ -340,7 +371,7 @@ class Command(BaseCommand):
             )
         )
 
-    def setup(self, slug: str, today: date):
+    def setup(self, slug: str, today: date, passes: str = "mixed"):
         partner, _new = Organisation.objects.get_or_create(
             slug=slug,
             defaults={
@@ -378,7 +409,8 @@ class Command(BaseCommand):
                 convention=convention,
                 service=service,
                 kind=UsageRule.Kind.VISITS,
-                period=UsageRule.Period.WEEK,
+                # The scan benchmark accepts each card once a day, then `already_served`.
+                period=UsageRule.Period.DAY if passes == "active" else UsageRule.Period.WEEK,
                 quantity=1,
             )
             UsageRule.objects.create(
@@ -403,7 +435,49 @@ class Command(BaseCommand):
         membership_grant(actor=None, user=user, organisation=partner, role=Role.SOCIAL_WORKER)
         return partner, service, convention, user
 
-    def batch(self, size, rng, today, partner, service, convention, user, rules, codes, counts):
+    def counter_setup(self, service: Organisation) -> None:
+        """The volunteer who scans, their device token, and a counter open all day, every day."""
+        volunteer, new = User.objects.get_or_create(
+            username=VOLUNTEER,
+            defaults={
+                "first_name": "Bench",
+                "last_name": "Bénévole",
+                "email": "benevole@example.org",
+            },
+        )
+        if new:
+            volunteer.set_password(os.environ.get("BENCH_PASSWORD", DEFAULT_PASSWORD))
+            volunteer.save(update_fields=["password"])
+        membership_grant(actor=None, user=volunteer, organisation=service, role=Role.VOLUNTEER)
+        Token.objects.get_or_create(user=volunteer)
+        OpeningRule.objects.get_or_create(
+            service=service,
+            recurrence="FREQ=DAILY",
+            starts_at=dt_time(0, 0),
+            ends_at=dt_time(23, 59),
+            defaults={"closes_on_public_holidays": False},
+        )
+
+    def passes_refresh(self, partner: Organisation, convention: Convention, today: date) -> None:
+        """Keep the convention and every pass of the partner valid on `today` (a later run)."""
+        Convention.objects.filter(pk=convention.pk, ends_on__lt=today + timedelta(days=300)).update(
+            ends_on=today + timedelta(days=400)
+        )
+        moved = (
+            AccessPass.objects.filter(partner=partner)
+            .exclude(status=AccessPass.Status.ACTIVE, valid_from__lte=today, valid_until__gte=today)
+            .update(
+                status=AccessPass.Status.ACTIVE,
+                valid_from=today - timedelta(days=30),
+                valid_until=today + timedelta(days=300),
+            )
+        )
+        if moved:
+            self.stdout.write(f"  {moved} passes made valid again today")
+
+    def batch(
+        self, size, rng, today, partner, service, convention, user, rules, codes, counts, passes
+    ):
         now = timezone.now()
         keys = NAME_KEYS
         households = []
@@ -431,7 +505,7 @@ class Command(BaseCommand):
         households = Household.objects.bulk_create(households, batch_size=BATCH)
 
         members = []
-        passes = []
+        passes_made: list[AccessPass] = []
         situations, weights = zip(*SITUATIONS, strict=True)
         cum_weights = list(accumulate(weights))
         for household in households:
@@ -444,28 +518,31 @@ class Command(BaseCommand):
                         sex=rng.choice("ffmmx" if rng.random() < 0.05 else "fm"),
                     )
                 )
+            if passes == "active":
+                passes_made.append(self.pass_for("scan", household, rng, today, convention))
+                continue
             situation = rng.choices(situations, cum_weights=cum_weights)[0]
             if situation == "none":
                 continue
             if situation == "active" and rng.random() < 0.15:
                 # An older pass, expired, before the current one.
-                passes.append(self.pass_for("expired", household, rng, today, convention))
-            passes.append(self.pass_for(situation, household, rng, today, convention))
-        for access_pass in passes:
+                passes_made.append(self.pass_for("expired", household, rng, today, convention))
+            passes_made.append(self.pass_for(situation, household, rng, today, convention))
+        for access_pass in passes_made:
             access_pass.rules = rules
             access_pass.convention_version = convention.version
             access_pass.issued_by_id = user.pk
             access_pass.partner_id = partner.pk
         HouseholdMember.objects.bulk_create(members, batch_size=BATCH)
-        passes = AccessPass.objects.bulk_create(passes, batch_size=BATCH)
+        passes_made = AccessPass.objects.bulk_create(passes_made, batch_size=BATCH)
 
         through = AccessPass.services.through
         through.objects.bulk_create(
-            [through(accesspass_id=p.pk, organisation_id=service.pk) for p in passes],
+            [through(accesspass_id=p.pk, organisation_id=service.pk) for p in passes_made],
             batch_size=BATCH,
         )
         cards = []
-        for access_pass in passes:
+        for access_pass in passes_made:
             for version in range(1, access_pass.card_version + 1):
                 code = human_code_new()
                 while code in codes:
@@ -482,14 +559,18 @@ class Command(BaseCommand):
         PassCard.objects.bulk_create(cards, batch_size=BATCH)
         counts["households"] += len(households)
         counts["members"] += len(members)
-        counts["passes"] += len(passes)
+        counts["passes"] += len(passes_made)
 
     @staticmethod
     def pass_for(situation, household, rng, today, convention) -> AccessPass:
         """A pass in one situation, its dates drawn around `today` inside the convention."""
         status = AccessPass.Status.ACTIVE
         end_of_month = month_end(today)
-        if situation == "active":
+        if situation == "scan":
+            # Valid today and for months: the scan benchmark accepts every card.
+            valid_from = today - timedelta(days=rng.randint(0, 60))
+            valid_until = today + timedelta(days=rng.randint(120, 364))
+        elif situation == "active":
             # Ends after this month: not "expiring".
             valid_until = end_of_month + timedelta(days=rng.randint(1, 300))
             valid_from = max(
@@ -516,8 +597,8 @@ class Command(BaseCommand):
             valid_from = valid_until - timedelta(days=rng.choice((30, 91, 182)))
         valid_from = max(valid_from, convention.starts_on)
         valid_until = min(valid_until, convention.ends_on)
-        # One pass in twenty had its card replaced once.
-        card_version = 2 if rng.random() < 0.05 else 1
+        # One pass in twenty had its card replaced once (never for the scan: one card each).
+        card_version = 2 if situation != "scan" and rng.random() < 0.05 else 1
         return AccessPass(
             household_id=household.pk,
             convention_id=convention.pk,
