@@ -67,9 +67,9 @@ class Result:
 
 
 def in_venv() -> None:
-    """Run again under the project's virtualenv when started by another Python."""
+    """Run the calling script again under the project's virtualenv when started by another Python."""
     if Path(sys.prefix).resolve() != PYTHON.parent.parent.resolve() and PYTHON.exists():
-        os.execv(str(PYTHON), [str(PYTHON), __file__, *sys.argv[1:]])  # noqa: S606
+        os.execv(str(PYTHON), [str(PYTHON), sys.argv[0], *sys.argv[1:]])  # noqa: S606
 
 
 def database_url() -> str:
