@@ -101,6 +101,24 @@ def database_create_if_missing(url: str) -> None:
             print(f"created database {name}")
 
 
+def database_seed(env: dict, *seed_args: str) -> None:
+    """Migrate, then `manage.py bench_seed` (idempotent), saying how long seeding took."""
+    manage(env, "migrate", "--noinput", "-v0")
+    started = time.perf_counter()
+    print(manage(env, "bench_seed", *seed_args).rstrip())
+    print(f"bench_seed took {time.perf_counter() - started:.1f} s (wall clock, with start-up)")
+
+
+def django_setup(env: dict) -> None:
+    """The server's settings in this process too, to count queries and pick samples."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
+    sys.path.insert(0, str(ROOT / "backend"))
+    import django
+
+    django.setup()
+
+
 def cases(full_name: str, code: str) -> list[Case]:
     searches = ["du", "van den", "lef", "nguyen", full_name, code]
     listed = [
@@ -158,22 +176,9 @@ def main() -> None:
         "COMPTOIR_VAR_DIR": str(workdir),
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
     }
-    manage(env, "migrate", "--noinput", "-v0")
-    started = time.perf_counter()
-    seeded = manage(
-        env, "bench_seed", "--households", str(HOUSEHOLDS), "--partner-slug", PARTNER_SLUG
-    )
-    seed_seconds = time.perf_counter() - started
-    print(seeded.rstrip())
-    print(f"bench_seed took {seed_seconds:.1f} s (wall clock, with Django start-up)")
-
+    database_seed(env, "--households", str(HOUSEHOLDS), "--partner-slug", PARTNER_SLUG)
     # The same settings in this process: query counts, and the sample name and code.
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
-    sys.path.insert(0, str(ROOT / "backend"))
-    import django
-
-    django.setup()
+    django_setup(env)
     from django.conf import settings
     from django.db import connection
     from django.test import Client

@@ -61,9 +61,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PYTHON, ROOT, manage  # noqa: E402  (the sibling benchmarks' helpers)
+from bench import PYTHON, ROOT  # noqa: E402  (the sibling benchmarks' helpers)
 from bench_households import (  # noqa: E402
     database_create_if_missing,
+    database_seed,
+    django_setup,
     in_venv,
     machine_line,
 )
@@ -462,11 +464,8 @@ def main() -> None:
         "COMPTOIR_VAR_DIR": str(workdir),
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
     }
-    manage(env, "migrate", "--noinput", "-v0")
-    started = time.perf_counter()
-    seeded = manage(
+    database_seed(
         env,
-        "bench_seed",
         "--households",
         str(HOUSEHOLDS),
         "--partner-slug",
@@ -474,15 +473,7 @@ def main() -> None:
         "--passes",
         "active",
     )
-    print(seeded.rstrip())
-    print(f"bench_seed took {time.perf_counter() - started:.1f} s (wall clock, with start-up)")
-
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
-    sys.path.insert(0, str(ROOT / "backend"))
-    import django
-
-    django.setup()
+    django_setup(env)
     from django.conf import settings
     from django.db import connection
     from rest_framework.authtoken.models import Token

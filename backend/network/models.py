@@ -290,8 +290,7 @@ class UsageRule(models.Model):
         return self.describe()
 
     def budget_cents_for(self, household_size: int) -> int:
-        extra = max(household_size - 1, 0) * (self.budget_per_extra_member_cents or 0)
-        return (self.budget_base_cents or 0) + extra
+        return budget_cents_for(self.as_snapshot(), household_size)
 
     def as_snapshot(self) -> dict:
         """The rule as copied onto a pass (ids and numbers only)."""
@@ -306,6 +305,12 @@ class UsageRule(models.Model):
 
     def describe(self) -> str:
         return describe_rule(self.as_snapshot())
+
+
+def budget_cents_for(rule: dict, household_size: int) -> int:
+    """A budget rule (as copied onto a pass) for a household of this size, in cents."""
+    extra = max(household_size - 1, 0) * (rule.get("budget_per_extra_member_cents") or 0)
+    return (rule.get("budget_base_cents") or 0) + extra
 
 
 def describe_rule(rule: dict) -> str:

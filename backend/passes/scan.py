@@ -16,7 +16,7 @@ Refusal codes, by what a volunteer should understand:
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from django.utils.translation import get_language, ngettext, to_locale
 from django.utils.translation import gettext as _
 
 from network.audit import audit_record
-from network.models import Organisation, UsageRule
+from network.models import Organisation, UsageRule, budget_cents_for
 from network.services import DomainError
 from passes.keys import keyring
 from passes.models import AccessPass, HouseholdMember, PassCard, Visit
@@ -91,7 +91,7 @@ class Allowance:
                 UsageRule.Kind.MEAL_TICKETS: _("Plus aucun ticket-repas"),
                 UsageRule.Kind.USES: _("Plus aucune utilisation"),
             }[UsageRule.Kind(self.kind)]
-            text = f"{none_left} {PERIOD_WORDS()[self.period]}"
+            text = f"{none_left} {period_words()[self.period]}"
             if self.next_on:
                 text += " · " + _("à nouveau le %(day)s") % {"day": day_words(self.next_on)}
             return text
@@ -110,10 +110,11 @@ class Allowance:
             ),
         }
         text = labels[UsageRule.Kind(self.kind)] % {"count": remaining}
-        return f"{text} {PERIOD_WORDS()[self.period]}"
+        return f"{text} {period_words()[self.period]}"
 
 
-def PERIOD_WORDS() -> dict[str, str]:  # noqa: N802  (a table, translated when read)
+def period_words() -> dict[str, str]:
+    """« cette semaine », … in the active language (a function: translated when read)."""
     return {
         "day": _("aujourd'hui"),
         "week": _("cette semaine"),
@@ -186,7 +187,7 @@ class Verdict:
                 return counter["already_served_now"] % {
                     "time": formats.time_format(local.time(), "H:i")
                 }
-            values = {"period": PERIOD_WORDS()[rule.period], "day": day_words(rule.next_on)}
+            values = {"period": period_words()[rule.period], "day": day_words(rule.next_on)}
             if reason == "quota_used_up":
                 values["quota"] = str(rule.quantity)
             return counter[reason] % values
@@ -357,26 +358,10 @@ def _decide(
         return _verdict_of(Visit.objects.get(pk=usage["replay"]), moment, replayed=True)
 
     reason = pass_state_code(access_pass, card_version, today)
+    allowances, exhausted = [], None
     if reason == "ok":
-        reason = ""
-    allowances = _allowances(access_pass, rules, usage, today) if not reason else []
-    exhausted = None
-    if reason:
-        pass
-    elif not access_pass.valid_here:
-        reason = "not_valid_here"
-    elif session is None:
-        reason = "counter_closed"
-    elif session.by_appointment and not access_pass.has_appointment:
-        reason = "appointment_required"
-    elif usage["last_at"] and moment - usage["last_at"] < timedelta(
-        minutes=settings.SCAN_REPEAT_MINUTES
-    ):
-        reason = "already_served"
-    else:
-        exhausted = next((a for a in allowances if a.remaining == 0), None)
-        if exhausted is not None:
-            reason = "already_served" if exhausted.quantity == 1 else "quota_used_up"
+        allowances = _allowances(access_pass, rules, usage, today)
+        reason, exhausted = _counter_refusal(access_pass, session, usage, allowances, moment)
 
     visit = Visit.objects.create(
         service=service,
@@ -391,7 +376,7 @@ def _decide(
     if not reason:
         # The allowances shown are what is left after this visit.
         allowances = [
-            _with_next_on(Allowance(**{**a.__dict__, "used": a.used + 1}), today, usage, index)
+            _with_next_on(replace(a, used=a.used + 1), today, usage, index)
             if a.quantity is not None
             else a
             for index, a in enumerate(allowances)
@@ -405,6 +390,29 @@ def _decide(
         exhausted=exhausted,
         last_accepted_at=usage["last_at"],
     )
+
+
+def _counter_refusal(
+    access_pass: AccessPass,
+    session: Session | None,
+    usage: dict,
+    allowances: list[Allowance],
+    moment: datetime,
+) -> tuple[str, Allowance | None]:
+    """This counter's rules for a good pass: ("", None) or (code, the rule used up)."""
+    if not access_pass.valid_here:
+        return "not_valid_here", None
+    if session is None:
+        return "counter_closed", None
+    if session.by_appointment and not access_pass.has_appointment:
+        return "appointment_required", None
+    repeat = timedelta(minutes=settings.SCAN_REPEAT_MINUTES)
+    if usage["last_at"] and moment - usage["last_at"] < repeat:
+        return "already_served", None
+    exhausted = next((a for a in allowances if a.remaining == 0), None)
+    if exhausted is None:
+        return "", None
+    return ("already_served" if exhausted.quantity == 1 else "quota_used_up"), exhausted
 
 
 def _usage(
@@ -453,9 +461,7 @@ def _allowances(
     allowances = []
     for index, rule in enumerate(rules):
         if rule["kind"] == UsageRule.Kind.BUDGET:
-            budget = (rule.get("budget_base_cents") or 0) + (size - 1) * (
-                rule.get("budget_per_extra_member_cents") or 0
-            )
+            budget = budget_cents_for(rule, size)
             allowances.append(Allowance(rule["kind"], rule["period"], budget_cents=budget))
         elif rule["kind"] in COUNTED_KINDS:
             allowance = Allowance(
@@ -471,14 +477,14 @@ def _allowances(
 def _with_next_on(allowance: Allowance, today: date, usage: dict, index: int) -> Allowance:
     """The day the rule allows a visit again, when nothing is left of it."""
     if allowance.quantity is None or allowance.remaining:
-        return Allowance(**{**allowance.__dict__, "next_on": None})
+        return replace(allowance, next_on=None)
     start, next_start = _period_window(allowance.period, today)
     if next_start is None:
         # A rolling fortnight: 14 days after the oldest visit still counted (or today's).
         first = usage.get(f"first_{index}")
         first_day = timezone.localdate(first) if first else today
         next_start = first_day + timedelta(days=14)
-    return Allowance(**{**allowance.__dict__, "next_on": next_start})
+    return replace(allowance, next_on=next_start)
 
 
 def _replay(service: Organisation, key: str, moment: datetime) -> Verdict:

@@ -142,9 +142,7 @@ def counter_schedule(*, service: Organisation, day: date) -> list[Session]:
     cached = _schedules.get(key)
     if cached is not None and cached[0] > now:
         return cached[1]
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=SCHEDULE_DAYS), time(0), tzinfo=zone)
+    start, end = _local_days(day, SCHEDULE_DAYS)
     sessions = opening_sessions_between(service=service, start=start, end=end)
     if len(_schedules) > 1000:  # old days and deleted services: start afresh
         _schedules.clear()
@@ -209,9 +207,7 @@ def counter_day(*, service: Organisation, user: Any, day: date, recent: int = 8)
     """
     from passes.models import Visit
 
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    start, end = _local_days(day, 1)
     today = Visit.objects.filter(service=service, at__gte=start, at__lt=end)
     count = today.filter(accepted=True, undone_at__isnull=True).count()
     last = list(
