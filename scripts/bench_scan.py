@@ -705,7 +705,7 @@ PROFILE_PARTS = (
     ("APIView.dispatch", "  the DRF view"),
     ("TokenAuthentication.authenticate", "    token lookup"),
     ("HasActiveMembership.has_permission", "    membership check"),
-    ("visit_record", "    passes.scan.visit_record"),
+    ("visit_record", "    counter.services.visit_record"),
     ("_card_identify", "      token signature check"),
     ("counter_session_now", "      counter open now? (process cache)"),
     ("_pass_for_scan", "      pass row FOR UPDATE"),

@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -119,6 +120,30 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+PROJECT_APPS = ("network", "passes", "schedules", "counter", "shop", "foodaid", "reports", "demo")
+
+
+def development_database_outdated(database: Path) -> bool:
+    """True when the SQLite file records migrations of ours that no longer exist.
+
+    The migrations were rewritten from scratch before any installation existed; a
+    development database made before that holds only demo data and can be rebuilt.
+    """
+    if not database.exists():
+        return False
+    on_disk = {
+        (app, path.stem)
+        for app in PROJECT_APPS
+        for path in (ROOT / "backend" / app / "migrations").glob("0*.py")
+    }
+    try:
+        with sqlite3.connect(database) as connection:
+            recorded = set(connection.execute("SELECT app, name FROM django_migrations"))
+    except sqlite3.Error:
+        return False  # not a database we made: let migrate say what is wrong
+    return any(app in PROJECT_APPS and (app, name) not in on_disk for app, name in recorded)
+
+
 def command_run() -> None:
     host = os.environ.get("COMPTOIR_HOST", "127.0.0.1")
     port = int(os.environ.get("COMPTOIR_PORT", "8000"))
@@ -128,6 +153,10 @@ def command_run() -> None:
             f"another port: COMPTOIR_PORT=8001 make run"
         )
     setup("requirements.lock")
+    database = Path(os.environ.get("COMPTOIR_VAR_DIR", ROOT / "var")) / "comptoir.sqlite3"
+    if not os.environ.get("DATABASE_URL") and development_database_outdated(database):
+        say(f"{database} was made by an older Comptoir (demo data only): rebuilding it")
+        database.unlink()
     say("Migrating the database")
     manage("migrate", "--noinput", "-v0")
     say("Loading the demo network")
@@ -215,6 +244,8 @@ def command_lint() -> None:
     setup("requirements-dev.lock")
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
+    say("Layers: each app imports only from the layers below it (import-linter)")
+    run(BIN / "lint-imports", env={**os.environ, "PYTHONPATH": f"{ROOT / 'backend'}:{ROOT}"})
     manage("makemigrations", "--check", "--dry-run", "-v1")
 
 

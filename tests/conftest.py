@@ -63,7 +63,7 @@ def _clean_slate(settings, tmp_path):
     """Each test starts with no lock-outs, no cached throttles, no queued tasks."""
     from django.core.cache import cache
 
-    from shop.selectors import counter_schedules_forget
+    from schedules.selectors import counter_schedules_forget
     from worker.app import app
 
     cache.clear()

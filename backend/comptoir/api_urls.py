@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from counter import api as counter_api
 from network import api as network_api
 from passes import api as passes_api
-from shop import api as shop_api
 
 
 class ApiRootView(APIView):
@@ -78,11 +78,11 @@ urlpatterns = [
     path("passes/<int:pk>/history/", passes_api.PassHistoryApi.as_view(), name="pass-history"),
     path("passes/<int:pk>/qr.svg", passes_api.PassQrSvgApi.as_view(), name="pass-qr-svg"),
     path("passes/<int:pk>/qr.png", passes_api.PassQrPngApi.as_view(), name="pass-qr-png"),
-    path("counter/scans/", shop_api.CounterScanApi.as_view(), name="counter-scan"),
-    path("counter/today/", shop_api.CounterDayApi.as_view(), name="counter-day"),
+    path("counter/scans/", counter_api.CounterScanApi.as_view(), name="counter-scan"),
+    path("counter/today/", counter_api.CounterDayApi.as_view(), name="counter-day"),
     path(
         "counter/visits/<int:pk>/undo/",
-        shop_api.CounterVisitUndoApi.as_view(),
+        counter_api.CounterVisitUndoApi.as_view(),
         name="counter-visit-undo",
     ),
     path("pass-keys/", passes_api.PassKeyListApi.as_view(), name="pass-key-list"),

@@ -68,9 +68,12 @@ INSTALLED_APPS = [
     "csp",
     "network",
     "passes",
+    "schedules",
+    "counter",
     "shop",
     "foodaid",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -217,28 +220,7 @@ if PRODUCTION and not PASS_SIGNING_KEY:
         "set in production (make one with: python manage.py pass_keys_rotate --new)",
         "",
     )
-if PASS_SIGNING_KEY:
-    from passes.tokens import private_key_parse, public_key_parse
-
-    if not 1 <= PASS_DEPLOYMENT_ID <= 0xFFFF:
-        config_error(
-            "PASS_DEPLOYMENT_ID", "a whole number from 1 to 65535", str(PASS_DEPLOYMENT_ID)
-        )
-    try:
-        private_key_parse(PASS_SIGNING_KEY)
-    except ValueError:
-        config_error(
-            "PASS_SIGNING_KEY", "<key id 0-255>:<base64url 32-byte Ed25519 seed>", "<hidden>"
-        )
-    for _spec in PASS_TRUSTED_KEYS:
-        try:
-            public_key_parse(_spec)
-        except ValueError:
-            config_error(
-                "PASS_TRUSTED_KEYS",
-                "comma-separated <key id 0-255>:<base64url 32-byte Ed25519 public key>",
-                _spec[:40],
-            )
+# The keys' format is checked when the passes app starts (PassesConfig.ready).
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (

@@ -10,8 +10,16 @@ from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from comptoir.errors import DomainError, ErrorKind
 from network.access import refusal_reason
-from network.services import DomainError
+
+# How the API answers each kind of domain refusal.
+DOMAIN_ERROR_STATUS = {
+    ErrorKind.INVALID: 400,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+}
 
 
 class HasActiveMembership(permissions.BasePermission):
@@ -41,7 +49,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body = {"code": exc.code, "detail": exc.message}
         if exc.field:
             body["field"] = exc.field
-        return Response(body, status=exc.status)
+        return Response(body, status=DOMAIN_ERROR_STATUS[exc.kind])
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from kombu import Connection
 
 from network.models import WorkerHeartbeat
 
@@ -20,11 +21,12 @@ def database_status() -> dict[str, Any]:
 
 
 def broker_status(timeout: float = 1.0) -> dict[str, Any]:
-    from worker.app import app
-
     transport = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    broker = Connection(
+        settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    )
     try:
-        with app.connection_for_write() as conn:
+        with broker as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
     except Exception as exc:  # a down broker is reported, never raised
         return {"ok": False, "transport": transport, "error": exc.__class__.__name__}

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.errors import DomainError, ErrorKind
 from network.audit import audit_record
 from network.models import (
     ROLE_ORGANISATION_KIND,
@@ -22,32 +23,9 @@ from network.models import (
 )
 
 
-class DomainError(Exception):
-    """A refusal of the domain, with a stable `code` and a sentence for people."""
-
-    code = "domain_error"
-    status = 409
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        code: str | None = None,
-        status: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        if code is not None:
-            self.code = code
-        if status is not None:
-            self.status = status
-
-
 class RoleNotAllowedHere(DomainError):
     code = "role_not_allowed_here"
-    status = 400
+    kind = ErrorKind.INVALID
 
 
 @transaction.atomic
@@ -115,7 +93,7 @@ class RuleData:
 
 class ConventionRefused(DomainError):
     code = "convention_refused"
-    status = 400
+    kind = ErrorKind.INVALID
 
 
 def _check_rules(rules: list[RuleData], service_ids: set[int]) -> None:

@@ -43,8 +43,8 @@ from network.services import (
 ROLE_HOME = {
     Role.SOCIAL_WORKER: "passes:home-social-worker",
     Role.PARTNER_HEAD: "passes:home-partner-head",
-    Role.VOLUNTEER: "shop:counter-home",
-    Role.MANAGER: "shop:manager-home",
+    Role.VOLUNTEER: "counter:home",
+    Role.MANAGER: "counter:manager-home",
     Role.COORDINATOR: "reports:coordinator-home",
 }
 

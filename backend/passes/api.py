@@ -25,10 +25,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from comptoir.errors import DomainError, ErrorKind
 from network.access import Perm, has_perm, has_perm_anywhere, organisations_with_perm
 from network.api import UserLanguageApiView
 from network.models import Organisation
-from network.services import DomainError
 from passes.keys import keyring
 from passes.models import Household
 from passes.qr import qr_png, qr_svg
@@ -169,7 +169,7 @@ class HouseholdListApi(PassesApiView):
                 ),
                 field="q",
                 code="search_in_url",
-                status=400,
+                kind=ErrorKind.INVALID,
             )
         query = HouseholdListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +10,7 @@ from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySe
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from comptoir.dates import month_end
 from network.access import Perm, organisations_with_perm, scope_q
 from network.models import Convention, Organisation
 from passes.keys import keyring
@@ -36,10 +36,6 @@ from passes.tokens import (
 # --- households ---------------------------------------------------------------------
 
 HOUSEHOLD_FILTERS = ("active", "expiring", "none")
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def household_list_for_user(

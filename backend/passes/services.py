@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.errors import DomainError, ErrorKind
 from network.audit import audit_record, audit_view
 from network.models import Convention, Organisation, User
-from network.services import DomainError
 from passes.models import (
     AccessPass,
     Assessment,
@@ -38,7 +38,6 @@ class PassRefused(DomainError):
     """A refusal about households, assessments or passes; `code` says which."""
 
     code = "pass_refused"
-    status = 409
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ def assessment_record(
             _("La date de l'enquête ne peut pas être dans le futur."),
             field="assessed_on",
             code="assessment_in_future",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     assessment = Assessment.objects.create(
         household=household,
@@ -208,8 +207,10 @@ def assessment_notes_read(*, actor: User, assessment: Assessment) -> str:
 # --- passes -------------------------------------------------------------------------
 
 
-def _refuse(message: str, *, code: str, field: str | None = None, status: int = 409):
-    raise PassRefused(message, code=code, field=field, status=status)
+def _refuse(
+    message: str, *, code: str, field: str | None = None, kind: ErrorKind = ErrorKind.CONFLICT
+):
+    raise PassRefused(message, code=code, field=field, kind=kind)
 
 
 def _require_reason(reason: str) -> str:
@@ -219,7 +220,7 @@ def _require_reason(reason: str) -> str:
             _("Indiquez le motif (quelques mots) : il reste dans l'historique de l'accès-pass."),
             code="reason_required",
             field="reason",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     return reason
 
@@ -263,7 +264,7 @@ def _check_dates(
             _("La date de fin est avant la date de début : inversez-les."),
             code="dates_inverted",
             field="valid_until",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     if valid_from < today:
         _refuse(
@@ -272,7 +273,7 @@ def _check_dates(
             ),
             code="starts_in_past",
             field="valid_from",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     if valid_from < convention.starts_on:
         _refuse(
@@ -282,7 +283,7 @@ def _check_dates(
             % {"day": convention.starts_on.strftime("%d/%m/%Y")},
             code="before_convention",
             field="valid_from",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     if valid_until > convention.ends_on:
         _refuse(
@@ -293,7 +294,7 @@ def _check_dates(
             % {"day": convention.ends_on.strftime("%d/%m/%Y")},
             code="beyond_convention",
             field="valid_until",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     days = (valid_until - valid_from).days + 1
     if days > convention.max_pass_days:
@@ -306,7 +307,7 @@ def _check_dates(
             % {"max": convention.max_pass_days, "days": days, "day": last.strftime("%d/%m/%Y")},
             code="too_long",
             field="valid_until",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
 
 
@@ -343,7 +344,7 @@ def _check_services(convention: Convention, services: list[Organisation] | None)
             _("Choisissez au moins un service collectif."),
             code="no_service",
             field="services",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     if not chosen <= allowed:
         _refuse(
@@ -351,7 +352,7 @@ def _check_services(convention: Convention, services: list[Organisation] | None)
             % {"ref": convention.reference},
             code="service_not_in_convention",
             field="services",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     return sorted(chosen)
 
@@ -436,7 +437,7 @@ def pass_issue(
             _("Cette convention n'est pas celle de votre service."),
             code="convention_other_partner",
             field="convention",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     _check_convention_in_force(convention, today)
     valid_from = valid_from or today
@@ -537,7 +538,7 @@ def pass_renew(
             _("Cette convention n'est pas celle de votre service."),
             code="convention_other_partner",
             field="convention",
-            status=400,
+            kind=ErrorKind.INVALID,
         )
     _check_convention_in_force(convention, today)
     if valid_until is None:

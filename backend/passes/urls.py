@@ -23,16 +23,6 @@ urlpatterns = [
     path("passes/<int:pass_id>/card/", views.pass_card, name="pass-card"),
     path("passes/<int:pass_id>/card.png", views.pass_card_png, name="pass-card-png"),
     path("cards/sheet/", views.card_sheet, name="card-sheet"),
-    path(
-        "households/<int:household_id>/appointments/",
-        views.appointment_book,
-        name="appointment-book",
-    ),
-    path(
-        "appointments/<int:appointment_id>/cancel/",
-        views.appointment_cancel,
-        name="appointment-cancel",
-    ),
     # suspend, resume, revoke, replace (after the fixed paths above, which it would shadow)
     path("passes/<int:pass_id>/<slug:action>/", views.pass_action, name="pass-action"),
 ]

@@ -12,17 +12,17 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from network.access import Perm, has_perm, organisations_with_perm, role_required
-from network.models import Organisation, Role
+from network.models import Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
-from network.services import DomainError
 from passes import selectors, services
 from passes.cards import card_html, card_png
 from passes.forms import (
@@ -35,10 +35,8 @@ from passes.forms import (
 )
 from passes.models import AccessPass, Household
 from passes.qr import qr_svg
+from passes.sections import household_sections_render
 from passes.services import PassRefused
-from shop import selectors as shop_selectors
-from shop import services as shop_services
-from shop.forms import AppointmentBookForm
 
 PARTNER_ROLES = (Role.SOCIAL_WORKER, Role.PARTNER_HEAD)
 HOUSEHOLDS_PER_PAGE = 25
@@ -144,6 +142,18 @@ def household_new(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, household_id=household_id)
     services.household_file_opened(actor=request.user, household=household)
+    return household_page(request, household)
+
+
+def household_page(
+    request: HttpRequest,
+    household: Household,
+    *,
+    status: int = 200,
+    sections: dict[str, SafeString] | None = None,
+) -> HttpResponse:
+    """The household's page; an upper app re-renders it with its own section `sections`
+    (a refused booking without htmx, for example)."""
     today = timezone.localdate()
     context = {
         "household": household,
@@ -151,10 +161,10 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
         "has_pass_elsewhere": services.household_has_pass_elsewhere(
             household=household, today=today
         ),
+        "household_sections": household_sections_render(request, household, sections),
         **selectors.household_detail(household=household),
-        **_appointments_context(household),
     }
-    return render(request, "passes/household_detail.html", context)
+    return render(request, "passes/household_detail.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -430,101 +440,3 @@ def pass_card_png(request: HttpRequest, pass_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="acces-pass-{access_pass.pk}.png"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-# --- appointments at sessions by appointment ----------------------------------------
-
-APPOINTMENT_DAYS = 21
-
-
-def _appointments_context(household: Household, **extra) -> dict:
-    """The household page's appointment section: free slots of the services its active
-    passes open (when they take appointments), and its coming appointments."""
-    return {
-        "household": household,
-        "booking_choices": shop_selectors.appointment_choices_for_household(
-            household=household, today=timezone.localdate(), days=APPOINTMENT_DAYS
-        ),
-        "appointments": shop_selectors.appointments_upcoming_for_household(
-            household=household, now=timezone.now()
-        ),
-        **extra,
-    }
-
-
-def _appointments_answer(
-    request: HttpRequest, household: Household, *, status: int = 200, **extra
-) -> HttpResponse:
-    """The section again for htmx; without htmx, back to the page (or the page with the
-    refusal next to its select, status 422)."""
-    if request.htmx:
-        context = _appointments_context(household, **extra)
-        return render(request, "passes/household_detail.html#appointments", context, status=status)
-    if status < 400:
-        url = reverse("passes:household-detail", kwargs={"household_id": household.pk})
-        return redirect(url + "#appointments")
-    today = timezone.localdate()
-    context = {
-        "today": today,
-        "has_pass_elsewhere": services.household_has_pass_elsewhere(
-            household=household, today=today
-        ),
-        **selectors.household_detail(household=household),
-        **_appointments_context(household, **extra),
-    }
-    return render(request, "passes/household_detail.html", context, status=status)
-
-
-@require_POST
-@role_required(*PARTNER_ROLES)
-def appointment_book(request: HttpRequest, household_id: int) -> HttpResponse:
-    household = selectors.household_get_for_user(user=request.user, household_id=household_id)
-    _require_manage(request, Perm.PASS_MANAGE, household.partner_id)
-    form = AppointmentBookForm(request.POST)
-    if not form.is_valid():
-        errors = form.errors.get("starts_at") or [_("Choisissez un créneau.")]
-        return _appointments_answer(
-            request,
-            household,
-            status=422,
-            booking_error=errors[0],
-            booking_service_id=form.cleaned_data.get("service"),
-        )
-    service = get_object_or_404(
-        Organisation, kind=Organisation.Kind.SERVICE, pk=form.cleaned_data["service"]
-    )
-    try:
-        appointment = shop_services.appointment_book(
-            user=request.user,
-            household=household,
-            service=service,
-            starts_at=form.cleaned_data["starts_at"],
-        )
-    except DomainError as refusal:
-        return _appointments_answer(
-            request,
-            household,
-            status=422,
-            booking_error=refusal.message,
-            booking_service_id=service.pk,
-        )
-    if not request.htmx:
-        messages.success(request, _("Rendez-vous pris."))
-    return _appointments_answer(request, household, booked=appointment)
-
-
-@require_POST
-@role_required(*PARTNER_ROLES)
-def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = shop_selectors.appointment_get_for_user(
-        user=request.user, appointment_id=appointment_id
-    )
-    household = appointment.household
-    _require_manage(request, Perm.PASS_MANAGE, household.partner_id)
-    try:
-        shop_services.appointment_cancel(user=request.user, appointment=appointment)
-    except DomainError as refusal:
-        return _appointments_answer(request, household, status=422, cancel_error=refusal.message)
-    if not request.htmx:
-        messages.success(request, _("Rendez-vous annulé."))
-    return _appointments_answer(request, household, cancelled=appointment)

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class ShopConfig(AppConfig):
     name = "shop"
-    verbose_name = _("Comptoirs et stock")
+    verbose_name = _("Épicerie sociale")

@@ -11,10 +11,11 @@ import re
 from datetime import time
 from pathlib import Path
 
+from counter.models import Visit
 from network.models import Convention, Organisation, User
-from passes.models import AccessPass, Visit
+from passes.models import AccessPass
 from passes.services import MemberData
-from shop.models import OpeningRule
+from schedules.models import OpeningRule
 from tests.e2e.helpers_passes import household_make, pass_make
 
 SCAN_PATH = "/counter/scan/"

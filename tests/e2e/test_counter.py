@@ -15,7 +15,7 @@ import pytest
 from django.utils import formats, translation
 from playwright.sync_api import expect
 
-from passes.models import Visit
+from counter.models import Visit
 from passes.qr import qr_png
 from passes.selectors import pass_current_card, pass_token
 from passes.services import MemberData, pass_revoke

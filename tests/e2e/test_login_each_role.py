@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from network.management.commands.demo_load import DEMO_PASSWORD
+from demo.management.commands.demo_load import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from comptoir.errors import ErrorKind
 from network.models import AuditEntry, UsageRule
 from passes.models import AccessPass, Assessment, Household, PassCard, PassEvent
 from passes.selectors import pass_check, pass_token
@@ -89,10 +90,10 @@ def test_issue_refuses_a_convention_of_another_partner(
 ):
     other = convention_make(partner_b, [service_s])
     error = refused(issue, social_worker_a, household, other)
-    assert (error.code, error.field, error.status) == (
+    assert (error.code, error.field, error.kind) == (
         "convention_other_partner",
         "convention",
-        400,
+        ErrorKind.INVALID,
     )
 
 
@@ -136,7 +137,7 @@ def test_issue_refuses_bad_dates(
         valid_from=valid_from,
         valid_until=valid_until,
     )
-    assert (error.code, error.field, error.status) == (code, field, 400)
+    assert (error.code, error.field, error.kind) == (code, field, ErrorKind.INVALID)
 
 
 def test_issue_accepts_exactly_the_longest_validity(social_worker_a, household, convention):
@@ -313,7 +314,7 @@ def active_pass(social_worker_a, household, convention):
 @pytest.mark.parametrize("reason", ["", "  ", " a "])
 def test_each_change_needs_a_reason(social_worker_a, active_pass, call, reason):
     error = refused(call, actor=social_worker_a, access_pass=active_pass, reason=reason)
-    assert (error.code, error.field, error.status) == ("reason_required", "reason", 400)
+    assert (error.code, error.field, error.kind) == ("reason_required", "reason", ErrorKind.INVALID)
 
 
 def test_resume_needs_a_reason(social_worker_a, active_pass):

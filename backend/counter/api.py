@@ -1,0 +1,121 @@
+"""The counter's API for devices (token auth) and the counter page (session auth)."""
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from counter.selectors import counter_day, counter_get_for_user
+from counter.serializers import (
+    CounterDaySerializer,
+    ScanRequestSerializer,
+    UndoRequestSerializer,
+    VerdictSerializer,
+    VisitSerializer,
+    verdict_data,
+    visit_data,
+)
+from counter.services import visit_record, visit_undo
+from network.api import UserLanguageApiView
+from network.models import Organisation
+
+
+def _counter(user: Any, raw: Any) -> Organisation:
+    """The counter named by `raw` (or the caller's only one); 404 for any other."""
+    if raw in (None, ""):
+        service_id = None
+    else:
+        try:
+            service_id = int(raw)
+        except (TypeError, ValueError):
+            raise exceptions.ValidationError(
+                {"service": [_("Un numéro de service est attendu.")]}
+            ) from None
+    service = counter_get_for_user(user=user, service_id=service_id)
+    if service is not None:
+        return service
+    if service_id is None:
+        raise exceptions.ValidationError(
+            {"service": [_("Vous scannez pour plusieurs comptoirs : dites lequel.")]}
+        )
+    raise exceptions.NotFound()
+
+
+def _text(data: Any, name: str) -> str:
+    value = data.get(name) if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        raise exceptions.ValidationError({name: [_("Un texte est attendu.")]})
+    return value
+
+
+class CounterScanApi(UserLanguageApiView):
+    """Scan a card at a counter: the verdict, recorded once per idempotency key.
+
+    A card that is unreadable, forged, or refused for any reason is still a
+    `201` with `accepted: false`, one `reason` code and a `message`; a retried
+    request with the same key answers `200` with the first verdict
+    (`replayed: true`). Codes: see `counter.services`.
+    """
+
+    @extend_schema(
+        request=ScanRequestSerializer,
+        responses={201: VerdictSerializer, 200: VerdictSerializer},
+        summary="Scan a card at a counter",
+    )
+    def post(self, request: Request) -> Response:
+        data = request.data
+        service = _counter(request.user, data.get("service") if isinstance(data, dict) else None)
+        verdict = visit_record(
+            text=_text(data, "code"),
+            service=service,
+            user=request.user,
+            idempotency_key=_text(data, "idempotency_key"),
+        )
+        return Response(
+            verdict_data(verdict),
+            status=status.HTTP_200_OK if verdict.replayed else status.HTTP_201_CREATED,
+        )
+
+
+class CounterVisitUndoApi(UserLanguageApiView):
+    """Undo an accepted scan made by mistake, within a few minutes, with a reason."""
+
+    @extend_schema(
+        request=UndoRequestSerializer,
+        responses=VisitSerializer,
+        parameters=[OpenApiParameter("service", int, required=False)],
+        summary="Undo an accepted scan",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        service = _counter(request.user, request.query_params.get("service"))
+        reason = request.data.get("reason") if isinstance(request.data, dict) else ""
+        visit = visit_undo(
+            visit_id=pk,
+            service=service,
+            user=request.user,
+            reason=reason if isinstance(reason, str) else "",
+        )
+        return Response(visit_data(visit))
+
+
+class CounterDayApi(UserLanguageApiView):
+    """Today at the counter: accepted visits so far, and the caller's last scans."""
+
+    @extend_schema(
+        responses=CounterDaySerializer,
+        parameters=[OpenApiParameter("service", int, required=False)],
+        summary="Today's count and last scans",
+    )
+    def get(self, request: Request) -> Response:
+        service = _counter(request.user, request.query_params.get("service"))
+        day = counter_day(service=service, user=request.user, day=timezone.localdate())
+        return Response(
+            {
+                "accepted_count": day["accepted_count"],
+                "recent": [visit_data(v) for v in day["recent"]],
+            }
+        )

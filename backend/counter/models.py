@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from network.models import Organisation
+from passes.models import AccessPass
+
+
+class Visit(models.Model):
+    """One presentation of a card at a counter, accepted or refused, recorded once.
+
+    The device sends an idempotency key with each scan; a retried request finds
+    the visit it already made and gets the same verdict back.
+    """
+
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    # Null when the card named no pass (unreadable, forged, unknown code).
+    access_pass = models.ForeignKey(
+        AccessPass, on_delete=models.PROTECT, null=True, blank=True, related_name="visits"
+    )
+    card_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    at = models.DateTimeField(_("le"))
+    accepted = models.BooleanField(_("accepté"))
+    # Empty when accepted; otherwise one refusal code (see counter.services).
+    reason = models.CharField(_("motif du refus"), max_length=24, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=64)
+    undone_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undo_reason = models.CharField(_("motif de l'annulation"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("passage")
+        verbose_name_plural = _("passages")
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The quota count: accepted visits of one pass at one counter since a date.
+            models.Index(
+                fields=["access_pass", "service", "at"],
+                condition=Q(accepted=True, undone_at__isnull=True),
+                name="visit_counted_idx",
+            ),
+            # Today's list and count at a counter.
+            models.Index(fields=["service", "at"], name="visit_service_day_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "idempotency_key"], name="visit_once_per_idempotency_key"
+            ),
+            models.CheckConstraint(
+                name="visit_refusal_has_reason",
+                condition=Q(accepted=True, reason="") | Q(accepted=False) & ~Q(reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.at:%Y-%m-%d %H:%M} {self.reason or 'ok'}"

@@ -1,0 +1,120 @@
+"""The counter API's shapes: what a device sends with a scan and the verdict it gets back."""
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from counter.services import Verdict
+
+
+class ScanRequestSerializer(serializers.Serializer):
+    """Documentation of the scan request; the view reads the body itself (see CounterScanApi)."""
+
+    code = serializers.CharField(
+        help_text="What the scanner read (the QR token) or the short code typed by hand. "
+        "Whitespace and case are forgiven."
+    )
+    idempotency_key = serializers.CharField(
+        help_text="Made by the device for each scan (a UUID): a retry with the same key "
+        "records nothing and returns the first verdict."
+    )
+    service = serializers.IntegerField(
+        required=False,
+        help_text="The counter (collective service id); optional when the caller has one.",
+    )
+
+
+class AllowanceSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    period = serializers.CharField()
+    quantity = serializers.IntegerField(allow_null=True)
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField(allow_null=True)
+    budget_cents = serializers.IntegerField(allow_null=True)
+    next_on = serializers.DateField(allow_null=True)
+    text = serializers.CharField()
+
+
+class SessionSerializer(serializers.Serializer):
+    starts = serializers.DateTimeField()
+    ends = serializers.DateTimeField()
+    by_appointment = serializers.BooleanField()
+
+
+class VerdictSerializer(serializers.Serializer):
+    accepted = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Empty when accepted, else one refusal code.")
+    message = serializers.CharField(help_text="One sentence in the caller's language.")
+    visit = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    first_name = serializers.CharField()
+    household_size = serializers.IntegerField(allow_null=True)
+    allowances = AllowanceSerializer(many=True)
+    next_session = SessionSerializer(allow_null=True)
+    replayed = serializers.BooleanField()
+
+
+class UndoRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class VisitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    accepted = serializers.BooleanField()
+    reason = serializers.CharField()
+    first_name = serializers.CharField()
+    undone_at = serializers.DateTimeField(allow_null=True)
+
+
+class CounterDaySerializer(serializers.Serializer):
+    accepted_count = serializers.IntegerField()
+    recent = VisitSerializer(many=True)
+
+
+def verdict_data(verdict: Verdict) -> dict[str, Any]:
+    """The verdict as JSON, built by hand: this is the hot path (see VerdictSerializer)."""
+    session = verdict.next_session
+    return {
+        "accepted": verdict.accepted,
+        "reason": verdict.reason,
+        "message": verdict.message,
+        "visit": verdict.visit.pk,
+        "at": timezone.localtime(verdict.visit.at).isoformat(),
+        "first_name": verdict.first_name,
+        "household_size": verdict.household_size,
+        "allowances": [
+            {
+                "kind": a.kind,
+                "period": a.period,
+                "quantity": a.quantity,
+                "used": a.used,
+                "remaining": a.remaining,
+                "budget_cents": a.budget_cents,
+                "next_on": a.next_on.isoformat() if a.next_on else None,
+                "text": a.describe(),
+            }
+            for a in verdict.allowances
+        ],
+        "next_session": {
+            "starts": session.starts.isoformat(),
+            "ends": session.ends.isoformat(),
+            "by_appointment": session.by_appointment,
+        }
+        if session
+        else None,
+        "replayed": verdict.replayed,
+    }
+
+
+def visit_data(visit: Any) -> dict[str, Any]:
+    household = visit.access_pass.household if visit.access_pass_id else None
+    return {
+        "id": visit.pk,
+        "at": timezone.localtime(visit.at).isoformat(),
+        "accepted": visit.accepted,
+        "reason": visit.reason,
+        "first_name": household.first_name if household else "",
+        "undone_at": timezone.localtime(visit.undone_at).isoformat() if visit.undone_at else None,
+    }

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from counter import views
+
+app_name = "counter"
+
+urlpatterns = [
+    path("counter/", views.counter_home, name="home"),
+    path("counter/scan/", views.counter_scan, name="scan"),
+    path("counter/visits/<int:pk>/undo/", views.counter_visit_undo, name="visit-undo"),
+    path("manage/", views.manager_home, name="manager-home"),
+]

@@ -1,0 +1,114 @@
+"""The counter on a tablet (volunteers) and the service's home (managers)."""
+
+import uuid
+
+from csp.constants import WASM_UNSAFE_EVAL
+from csp.decorators import csp_update
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from counter.selectors import counter_day
+from counter.services import ScanRefused, UndoRefused, visit_record, visit_undo
+from network.access import role_required
+from network.models import Role
+from network.selectors import conventions_for_organisation, staff_for_organisation
+from schedules.selectors import (
+    appointments_for_day,
+    counter_session_now,
+    next_opening_sessions,
+    session_open_at,
+)
+
+
+def _service_context(request: HttpRequest) -> dict:
+    service = request.membership.organisation
+    now = timezone.now()
+    return {
+        "service": service,
+        "now": now,
+        "open_session": session_open_at(service=service, moment=now),
+        "next_sessions": next_opening_sessions(service=service, now=now, count=4),
+    }
+
+
+def _counter_context(request: HttpRequest, **extra: object) -> dict:
+    """What the counter screen shows besides a verdict: open or not, today's figures."""
+    service = request.membership.organisation
+    now = timezone.now()
+    session, next_session = counter_session_now(service=service, moment=now)
+    return {
+        "service": service,
+        "open_session": session,
+        "next_session": next_session,
+        "day": counter_day(service=service, user=request.user, day=timezone.localdate(now)),
+        "appointments": appointments_for_day(service=service, day=timezone.localdate(now)),
+        "idempotency_key": uuid.uuid4().hex,
+        "undo_minutes": settings.VISIT_UNDO_MINUTES,
+        **extra,
+    }
+
+
+def _counter_template(request: HttpRequest) -> str:
+    """The verdict fragment for htmx; the whole page when the browser posted without it."""
+    return "counter/counter_home.html#live" if request.htmx else "counter/counter_home.html"
+
+
+# The camera's QR decoder is WebAssembly: the page may compile it, nothing more.
+@csp_update({"script-src": [WASM_UNSAFE_EVAL]})
+@role_required(Role.VOLUNTEER, Role.MANAGER)
+def counter_home(request: HttpRequest) -> HttpResponse:
+    """The counter on a tablet: scan by camera, hand scanner or typed code."""
+    context = _counter_context(request)
+    context["next_sessions"] = next_opening_sessions(
+        service=context["service"], now=timezone.now(), count=4
+    )
+    return render(request, "counter/counter_home.html", context)
+
+
+@require_POST
+@role_required(Role.VOLUNTEER, Role.MANAGER)
+def counter_scan(request: HttpRequest) -> HttpResponse:
+    """One scan: the verdict fragment (the same partial the page shows)."""
+    try:
+        verdict = visit_record(
+            text=request.POST.get("code", ""),
+            service=request.membership.organisation,
+            user=request.user,
+            idempotency_key=request.POST.get("idempotency_key", ""),
+        )
+    except ScanRefused as refusal:
+        # 422 so that htmx shows it (see base.html); only a broken client gets here.
+        context = _counter_context(request, error=refusal.message)
+        return render(request, _counter_template(request), context, status=422)
+    context = _counter_context(request, verdict=verdict)
+    return render(request, _counter_template(request), context)
+
+
+@require_POST
+@role_required(Role.VOLUNTEER, Role.MANAGER)
+def counter_visit_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo an accepted scan made by mistake (within minutes, with a reason)."""
+    try:
+        visit = visit_undo(
+            visit_id=pk,
+            service=request.membership.organisation,
+            user=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except UndoRefused as refusal:
+        context = _counter_context(request, error=refusal.message)
+        return render(request, _counter_template(request), context, status=422)
+    context = _counter_context(request, undone=visit)
+    return render(request, _counter_template(request), context)
+
+
+@role_required(Role.MANAGER)
+def manager_home(request: HttpRequest) -> HttpResponse:
+    context = _service_context(request)
+    context["conventions"] = conventions_for_organisation(organisation=context["service"])
+    context["staff"] = staff_for_organisation(organisation=context["service"])
+    context["today"] = timezone.localdate()
+    return render(request, "counter/manager_home.html", context)

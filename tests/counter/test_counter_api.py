@@ -1,0 +1,221 @@
+"""The counter's API for devices: scan, retry, undo, today; hostile bodies; SQL per scan."""
+
+import json
+import uuid
+from datetime import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from counter.models import Visit
+from passes.selectors import pass_current_card, pass_token
+from schedules.models import OpeningRule
+from tests.factories import membership, organisation
+
+pytestmark = pytest.mark.django_db
+SCAN = "/api/counter/scans/"
+
+
+@pytest.fixture
+def open_s(service_s):
+    return OpeningRule.objects.create(
+        service=service_s, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
+    )
+
+
+@pytest.fixture
+def device(volunteer_s):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=volunteer_s).key}")
+    return client
+
+
+@pytest.fixture
+def token_a(frozen_day, pass_keys, open_s, pass_a):
+    return pass_token(access_pass=pass_a)
+
+
+def scan(client, code, **extra):
+    body = {"code": code, "idempotency_key": uuid.uuid4().hex, **extra}
+    return client.post(SCAN, body, format="json")
+
+
+def test_a_device_scans_a_card_and_gets_the_verdict(device, token_a):
+    response = scan(device, token_a)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["accepted"], body["reason"], body["message"]) == (True, "", "Accès accepté.")
+    assert (body["first_name"], body["household_size"], body["replayed"]) == ("Marie", 3, False)
+    assert {a["kind"]: a["remaining"] for a in body["allowances"]} == {"budget": None, "visits": 0}
+    assert body["visit"] == Visit.objects.get().pk
+
+
+def test_a_retried_request_returns_the_first_verdict(device, token_a):
+    body = {"code": token_a, "idempotency_key": "tablet-3-000042"}
+    first = device.post(SCAN, body, format="json")
+    retry = device.post(SCAN, body, format="json")
+
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.json()["replayed"] and retry.json()["visit"] == first.json()["visit"]
+    assert retry.json()["accepted"] is True
+    assert Visit.objects.count() == 1
+
+
+def sql_of(capture) -> list[str]:
+    # The test runs inside a transaction, so the scan's own one shows as savepoints.
+    return [q["sql"] for q in capture if "SAVEPOINT" not in q["sql"]]
+
+
+def test_a_scan_costs_five_queries_whatever_the_history(device, token_a, pass_a):
+    """Token, memberships, the pass (locked), its visits (one aggregate), the new visit.
+
+    The first scan of a minute in a process also reads the counter's rules and
+    closures (its schedule is then cached for a minute): seven, once.
+    """
+    with CaptureQueriesContext(connection) as cold:
+        assert scan(device, token_a).json()["accepted"]
+    for _ in range(30):
+        scan(device, token_a)
+    with CaptureQueriesContext(connection) as later:
+        assert scan(device, token_a).json()["reason"] == "already_served"
+    code = pass_current_card(access_pass=pass_a).human_code
+    with CaptureQueriesContext(connection) as typed:
+        scan(device, code)
+    with CaptureQueriesContext(connection) as forged:
+        scan(device, token_a[:-4] + "AAAA")
+
+    assert len(sql_of(cold)) == 7, "\n".join(sql_of(cold))
+    assert len(sql_of(later)) == 5, "\n".join(sql_of(later))
+    assert len(sql_of(typed)) == 6, "\n".join(sql_of(typed))
+    assert len(sql_of(forged)) == 4, "\n".join(sql_of(forged))
+
+
+def test_refusals_speak_the_device_users_language(device, token_a, volunteer_s):
+    volunteer_s.language = "nl"
+    volunteer_s.save()
+    scan(device, token_a)
+
+    body = scan(device, token_a).json()
+
+    assert body["reason"] == "already_served"
+    assert body["message"].startswith("Deze kaart")
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("", "empty"),
+        ("X" * 10_000, "code_length"),
+        ("\x00\x00\x00", "code_length"),
+        ("K7M\x004QXP9", "code_characters"),
+        ("🙂🙂🙂🙂🙂🙂🙂🙂🙂", "code_characters"),
+        ("<script>alert(1)</script>", "code_length"),
+        ("' OR 1=1 --", "code_length"),
+        ("https://comptoir.example/passes/12/", "code_length"),
+        ("CP1" + "A" * 200, "malformed"),
+    ],
+)
+def test_hostile_codes_are_one_clear_refusal_never_an_error(device, token_a, code, reason):
+    response = scan(device, code)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["accepted"], body["reason"]) == (False, reason)
+    assert body["message"] and "<" not in body["message"]
+
+
+def test_a_token_with_a_scanners_enter_and_spaces_is_accepted(device, token_a):
+    assert scan(device, f"  {token_a.lower()}\r\n").json()["accepted"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"idempotency_key": "k" * 20}, "code"),
+        ({"code": 12, "idempotency_key": "k" * 20}, "code"),
+        ({"code": ["a"], "idempotency_key": "k" * 20}, "code"),
+        ({"code": "x"}, "idempotency_key"),
+        ({"code": "x", "idempotency_key": "short"}, "idempotency_key"),
+        ({"code": "x", "idempotency_key": "k" * 20, "service": "abc"}, "service"),
+    ],
+)
+def test_a_request_that_is_not_a_scan_is_refused_and_records_nothing(device, token_a, body, field):
+    response = device.post(SCAN, body, format="json")
+
+    assert response.status_code == 400
+    payload = response.json()
+    assert payload["code"] in {"invalid", "idempotency_key_invalid"}
+    assert field in json.dumps(payload)
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b"not json", b'"a string"', b"\x00\xff"])
+def test_a_broken_body_is_a_400_not_a_500(device, token_a, raw):
+    response = device.post(SCAN, raw, content_type="application/json")
+    assert response.status_code == 400
+    assert not Visit.objects.exists()
+
+
+def test_another_counter_is_404_and_a_social_worker_cannot_scan(device, token_a, social_worker_a):
+    other = organisation(kind="service", name="Resto", slug="resto-z", service_kind="restaurant")
+    assert scan(device, token_a, service=other.pk).status_code == 404
+
+    worker = APIClient()
+    worker.force_authenticate(social_worker_a)
+    response = scan(worker, token_a)
+    assert response.status_code == 400 and "service" in response.json()["errors"]
+    assert not Visit.objects.exists()
+
+
+def test_a_volunteer_of_two_counters_names_one(device, token_a, volunteer_s, service_s):
+    second = organisation(
+        kind="service", name="Vestiaire", slug="vestiaire-y", service_kind="other"
+    )
+    membership(volunteer_s, second, "volunteer")
+
+    assert scan(device, token_a).status_code == 400
+    assert scan(device, token_a, service=service_s.pk).json()["accepted"]
+
+
+def test_anonymous_callers_cannot_scan(token_a):
+    assert scan(APIClient(), token_a).status_code in (401, 403)
+    assert not Visit.objects.exists()
+
+
+def test_undo_and_today_through_the_api(device, token_a):
+    visit = scan(device, token_a).json()["visit"]
+    scan(device, "nonsense")
+
+    refused = device.post(f"/api/counter/visits/{visit}/undo/", {}, format="json")
+    undone = device.post(
+        f"/api/counter/visits/{visit}/undo/", {"reason": "Mauvaise carte"}, format="json"
+    )
+    again = device.post(
+        f"/api/counter/visits/{visit}/undo/", {"reason": "Mauvaise carte"}, format="json"
+    )
+    today = device.get("/api/counter/today/").json()
+
+    assert refused.status_code == 400 and refused.json()["code"] == "reason_required"
+    assert undone.status_code == 200 and undone.json()["undone_at"]
+    assert again.status_code == 409 and again.json()["code"] == "already_undone"
+    assert today["accepted_count"] == 0
+    assert [v["first_name"] for v in today["recent"]] == ["", "Marie"]
+    assert device.post("/api/counter/visits/999999/undo/", {"reason": "x"}).status_code == 404
+
+
+def test_the_schema_documents_the_counter(device):
+    schema = device.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert {"/api/counter/scans/", "/api/counter/today/"} <= set(schema["paths"])
+    verdict = schema["components"]["schemas"]["Verdict"]["properties"]
+    assert {"accepted", "reason", "message", "allowances", "replayed"} <= set(verdict)
+
+
+def test_the_whole_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert "/api/counter/scans/" in (tmp_path / "s.yml").read_text()
