@@ -17,12 +17,12 @@ setup:  ## install everything without running anything
 
 bench:  ## throughput and latency of the app under gunicorn (uses DATABASE_URL when set)
 	$(PYTHON) scripts/dev.py setup
-	$(PYTHON) scripts/bench.py
+	$(PYTHON) -m bench.app
 
 bench-households:  ## list, search and filters over 100,000 households (needs DATABASE_URL=postgres://...)
 	$(PYTHON) scripts/dev.py setup
-	$(PYTHON) scripts/bench_households.py
+	$(PYTHON) -m bench.households
 
 bench-scan:  ## the counter's scan with 100,000 cards, 1-32 clients, and its bare SQL (needs DATABASE_URL=postgres://...)
 	$(PYTHON) scripts/dev.py setup
-	$(PYTHON) scripts/bench_scan.py
+	$(PYTHON) -m bench.scan

@@ -1,7 +1,5 @@
 """The counter's API for devices (token auth) and the counter page (session auth)."""
 
-from typing import Any
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,20 +19,11 @@ from counter.serializers import (
 )
 from counter.services import visit_record, visit_undo
 from network.api import UserLanguageApiView
-from network.models import Organisation
+from network.models import Organisation, User
 
 
-def _counter(user: Any, raw: Any) -> Organisation:
-    """The counter named by `raw` (or the caller's only one); 404 for any other."""
-    if raw in (None, ""):
-        service_id = None
-    else:
-        try:
-            service_id = int(raw)
-        except (TypeError, ValueError):
-            raise exceptions.ValidationError(
-                {"service": [_("Un numéro de service est attendu.")]}
-            ) from None
+def _counter(user: User, service_id: int | None) -> Organisation:
+    """The counter named (or the caller's only one); 404 for any other."""
     service = counter_get_for_user(user=user, service_id=service_id)
     if service is not None:
         return service
@@ -45,11 +34,17 @@ def _counter(user: Any, raw: Any) -> Organisation:
     raise exceptions.NotFound()
 
 
-def _text(data: Any, name: str) -> str:
-    value = data.get(name) if isinstance(data, dict) else None
-    if not isinstance(value, str):
-        raise exceptions.ValidationError({name: [_("Un texte est attendu.")]})
-    return value
+def _service_param(request: Request) -> int | None:
+    """The optional `service` query parameter, as a number."""
+    raw = request.query_params.get("service")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {"service": [_("Un numéro de service est attendu.")]}
+        ) from None
 
 
 class CounterScanApi(UserLanguageApiView):
@@ -67,13 +62,15 @@ class CounterScanApi(UserLanguageApiView):
         summary="Scan a card at a counter",
     )
     def post(self, request: Request) -> Response:
-        data = request.data
-        service = _counter(request.user, data.get("service") if isinstance(data, dict) else None)
+        scan = ScanRequestSerializer(data=request.data)
+        scan.is_valid(raise_exception=True)
+        data = scan.validated_data
+        service = _counter(request.user, data.get("service"))
         verdict = visit_record(
-            text=_text(data, "code"),
+            text=data["code"],
             service=service,
             user=request.user,
-            idempotency_key=_text(data, "idempotency_key"),
+            idempotency_key=data["idempotency_key"],
         )
         return Response(
             verdict_data(verdict),
@@ -91,13 +88,11 @@ class CounterVisitUndoApi(UserLanguageApiView):
         summary="Undo an accepted scan",
     )
     def post(self, request: Request, pk: int) -> Response:
-        service = _counter(request.user, request.query_params.get("service"))
-        reason = request.data.get("reason") if isinstance(request.data, dict) else ""
+        service = _counter(request.user, _service_param(request))
+        undo = UndoRequestSerializer(data=request.data)
+        undo.is_valid(raise_exception=True)
         visit = visit_undo(
-            visit_id=pk,
-            service=service,
-            user=request.user,
-            reason=reason if isinstance(reason, str) else "",
+            visit_id=pk, service=service, user=request.user, reason=undo.validated_data["reason"]
         )
         return Response(visit_data(visit))
 
@@ -111,7 +106,7 @@ class CounterDayApi(UserLanguageApiView):
         summary="Today's count and last scans",
     )
     def get(self, request: Request) -> Response:
-        service = _counter(request.user, request.query_params.get("service"))
+        service = _counter(request.user, _service_param(request))
         day = counter_day(service=service, user=request.user, day=timezone.localdate())
         return Response(
             {

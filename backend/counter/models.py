@@ -35,6 +35,9 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     undo_reason = models.CharField(_("motif de l'annulation"), max_length=200, blank=True)
+    # The verdict's figures as first given (household size, allowances left, the rule
+    # used up), so that a retried request gets the same answer, whole.
+    answer = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("passage")

@@ -4,16 +4,35 @@ from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.fields import ProhibitNullCharactersValidator
 
-from counter.services import Verdict
+from counter.verdict import Verdict
 
 
-class ScanRequestSerializer(serializers.Serializer):
-    """Documentation of the scan request; the view reads the body itself (see CounterScanApi)."""
+class CardTextField(serializers.CharField):
+    """Text as a scanner or a hand typed it: any string, judged by the card decoder (a
+    refused visit), never by the serializer; only a non-string is a bad request."""
 
-    code = serializers.CharField(
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
+        # A NUL in a scan is a hostile or broken card: a refusal, not a 400.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return data
+
+
+class ScanRequestSerializer(serializers.Serializer[dict[str, Any]]):
+    """A scan as a device sends it. An empty or unreadable code is not a bad request: it is
+    a refused visit (`empty`, `malformed`, ...), recorded like any other."""
+
+    code = CardTextField(
         help_text="What the scanner read (the QR token) or the short code typed by hand. "
-        "Whitespace and case are forgiven."
+        "Whitespace and case are forgiven.",
     )
     idempotency_key = serializers.CharField(
         help_text="Made by the device for each scan (a UUID): a retry with the same key "
@@ -21,6 +40,7 @@ class ScanRequestSerializer(serializers.Serializer):
     )
     service = serializers.IntegerField(
         required=False,
+        allow_null=True,
         help_text="The counter (collective service id); optional when the caller has one.",
     )
 
@@ -55,8 +75,9 @@ class VerdictSerializer(serializers.Serializer):
     replayed = serializers.BooleanField()
 
 
-class UndoRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200)
+class UndoRequestSerializer(serializers.Serializer[dict[str, Any]]):
+    # Blank is the service's refusal (`reason_required`), with its own sentence.
+    reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 
 
 class VisitSerializer(serializers.Serializer):

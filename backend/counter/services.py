@@ -16,42 +16,30 @@ Refusal codes, by what a volunteer should understand:
 """
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from babel.numbers import format_currency
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
-from django.utils.translation import get_language, ngettext, to_locale
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.dates import local_midnight
 from comptoir.errors import DomainError, ErrorKind
 from counter.models import Visit
+from counter.verdict import Allowance, Verdict, period_window
 from network.audit import audit_record
-from network.models import Organisation, UsageRule, budget_cents_for
-from passes.keys import keyring
-from passes.models import AccessPass, HouseholdMember, PassCard
-from passes.selectors import pass_state_code, refusal_messages
-from passes.tokens import TokenRejected, human_code_check, looks_like_token, token_read
+from network.models import Organisation, User
+from network.rules import RuleKind, RuleSnapshot
+from passes.models import AccessPass, HouseholdMember
+from passes.selectors import card_read
 from schedules.models import Appointment
 from schedules.selectors import Session, counter_session_now
 
 # A client-made key: a UUID, or any 8–64 characters of letters, digits, "-" and "_".
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-# Longer than any token or code: the rest of a hostile paste is never read.
-MAX_INPUT = 400
-
-COUNTED_KINDS = {
-    UsageRule.Kind.VISITS,
-    UsageRule.Kind.PARCELS,
-    UsageRule.Kind.MEAL_TICKETS,
-    UsageRule.Kind.USES,
-}
 
 
 class ScanRefused(DomainError):
@@ -63,184 +51,32 @@ class UndoRefused(DomainError):
 
 
 @dataclass(frozen=True)
-class Allowance:
-    """What a rule of the pass leaves at this counter after this scan."""
+class RuleUsage:
+    """How much of one counted rule the pass has used in its current period."""
 
-    kind: str
-    period: str
-    quantity: int | None = None
     used: int = 0
-    budget_cents: int | None = None
-    next_on: date | None = None
-
-    @property
-    def remaining(self) -> int | None:
-        return None if self.quantity is None else max(self.quantity - self.used, 0)
-
-    def describe(self) -> str:
-        """« 0 passage restant cette semaine (1 par semaine) », in the active language."""
-        if self.kind == UsageRule.Kind.BUDGET:
-            amount = format_currency(
-                (self.budget_cents or 0) / 100, "EUR", locale=to_locale(get_language() or "fr")
-            )
-            return _("Budget du mois : %(amount)s") % {"amount": amount}
-        remaining = self.remaining or 0
-        if remaining == 0:
-            none_left = {
-                UsageRule.Kind.VISITS: _("Plus aucun passage"),
-                UsageRule.Kind.PARCELS: _("Plus aucun colis"),
-                UsageRule.Kind.MEAL_TICKETS: _("Plus aucun ticket-repas"),
-                UsageRule.Kind.USES: _("Plus aucune utilisation"),
-            }[UsageRule.Kind(self.kind)]
-            text = f"{none_left} {period_words()[self.period]}"
-            if self.next_on:
-                text += " · " + _("à nouveau le %(day)s") % {"day": day_words(self.next_on)}
-            return text
-        labels = {
-            UsageRule.Kind.VISITS: ngettext(
-                "%(count)d passage restant", "%(count)d passages restants", remaining
-            ),
-            UsageRule.Kind.PARCELS: ngettext(
-                "%(count)d colis restant", "%(count)d colis restants", remaining
-            ),
-            UsageRule.Kind.MEAL_TICKETS: ngettext(
-                "%(count)d ticket-repas restant", "%(count)d tickets-repas restants", remaining
-            ),
-            UsageRule.Kind.USES: ngettext(
-                "%(count)d utilisation restante", "%(count)d utilisations restantes", remaining
-            ),
-        }
-        text = labels[UsageRule.Kind(self.kind)] % {"count": remaining}
-        return f"{text} {period_words()[self.period]}"
+    first_at: datetime | None = None
 
 
-def period_words() -> dict[str, str]:
-    """« cette semaine », … in the active language (a function: translated when read)."""
-    return {
-        "day": _("aujourd'hui"),
-        "week": _("cette semaine"),
-        "fortnight": _("sur 14 jours"),
-        "month": _("ce mois-ci"),
-    }
+@dataclass(frozen=True)
+class Usage:
+    """The pass's accepted visits at this counter, read once per scan."""
 
-
-def day_words(day: date) -> str:
-    return formats.date_format(day, "l j F")
-
-
-def counter_refusal_messages() -> dict[str, str]:
-    """Sentences for the counter's own refusals; %(…)s parts are filled by `Verdict.message`."""
-    return {
-        "empty": _("Aucun code lu : scannez la carte ou tapez son code."),
-        "not_valid_here": _("Cet accès-pass ne donne pas accès à ce comptoir."),
-        "counter_closed": _("Le comptoir est fermé maintenant."),
-        "counter_closed_next": _(
-            "Le comptoir est fermé maintenant. Prochaine permanence : %(day)s à %(time)s."
-        ),
-        "appointment_required": _(
-            "Cette permanence est sur rendez-vous et ce ménage n'en a pas aujourd'hui."
-        ),
-        "already_served": _("Déjà servi %(period)s : prochain passage le %(day)s."),
-        "already_served_now": _("Cette carte a déjà été acceptée ici à %(time)s."),
-        "quota_used_up": _(
-            "Quota épuisé : %(quota)s déjà utilisés %(period)s ; à nouveau le %(day)s."
-        ),
-    }
-
-
-@dataclass
-class Verdict:
-    visit: Visit
-    first_name: str = ""
-    household_size: int | None = None
-    allowances: list[Allowance] = field(default_factory=list)
-    next_session: Session | None = None
-    # For `already_served` / `quota_used_up`: the rule that is used up.
-    exhausted: Allowance | None = None
-    last_accepted_at: datetime | None = None
-    replayed: bool = False
-
-    @property
-    def accepted(self) -> bool:
-        return self.visit.accepted
-
-    @property
-    def reason(self) -> str:
-        return self.visit.reason
-
-    @property
-    def message(self) -> str:
-        """The one plain sentence a volunteer reads, in the active language."""
-        reason = self.visit.reason
-        if not reason:
-            return _("Accès accepté.")
-        counter = counter_refusal_messages()
-        if reason == "counter_closed" and self.next_session:
-            local = timezone.localtime(self.next_session.starts)
-            return counter["counter_closed_next"] % {
-                "day": day_words(local.date()),
-                "time": formats.time_format(local.time(), "H:i"),
-            }
-        if reason in ("already_served", "quota_used_up"):
-            rule = self.exhausted
-            if rule is None or rule.next_on is None:
-                local = timezone.localtime(self.last_accepted_at or self.visit.at)
-                return counter["already_served_now"] % {
-                    "time": formats.time_format(local.time(), "H:i")
-                }
-            values = {"period": period_words()[rule.period], "day": day_words(rule.next_on)}
-            if reason == "quota_used_up":
-                values["quota"] = str(rule.quantity)
-            return counter[reason] % values
-        return counter.get(reason) or refusal_messages()[reason]
-
-
-# --- periods ---------------------------------------------------------------------------
-
-
-def _period_window(period: str, today: date) -> tuple[date, date | None]:
-    """(first day counted, first day of the next period) for a rule's period.
-
-    Day, week (Monday) and month are calendar periods; a fortnight is the last
-    14 days, so « one parcel every two weeks » comes back 14 days after the last one.
-    """
-    if period == UsageRule.Period.DAY:
-        return today, today + timedelta(days=1)
-    if period == UsageRule.Period.WEEK:
-        monday = today - timedelta(days=today.weekday())
-        return monday, monday + timedelta(days=7)
-    if period == UsageRule.Period.MONTH:
-        first = today.replace(day=1)
-        return first, (first + timedelta(days=32)).replace(day=1)
-    return today - timedelta(days=13), None
+    # The visit already recorded under this request's idempotency key (a retry).
+    replay_id: int | None
+    last_at: datetime | None
+    # One per rule of the pass at this counter, in the same order (None: not counted).
+    per_rule: tuple[RuleUsage | None, ...]
 
 
 # --- the verdict ---------------------------------------------------------------------
-
-
-def _card_identify(text: str) -> tuple[int | None, int | None, str]:
-    """(pass id, card version, "") or (None, None, refusal code). A token needs no query."""
-    text = (text or "")[:MAX_INPUT]
-    if not text.strip():
-        return None, None, "empty"
-    try:
-        if looks_like_token(text):
-            claims = token_read(text, keyring())
-            return claims.pass_id, claims.card_version, ""
-        code = human_code_check(text)
-    except TokenRejected as rejected:
-        return None, None, rejected.code
-    card = PassCard.objects.filter(human_code=code).values_list("access_pass_id", "version").first()
-    if card is None:
-        return None, None, "unknown_code"
-    return card[0], card[1], ""
 
 
 def visit_record(
     *,
     text: str,
     service: Organisation,
-    user: Any,
+    user: User,
     idempotency_key: str,
     moment: datetime | None = None,
 ) -> Verdict:
@@ -249,7 +85,7 @@ def visit_record(
     Locks the pass row (``SELECT … FOR UPDATE``), so two tablets scanning one
     card are served one after the other: the second sees the first's visit and
     is refused `already_served`. Idempotent per (service, `idempotency_key`): a
-    retried request records nothing and returns the first verdict
+    retried request records nothing and returns the first verdict, whole
     (`replayed`). Raises `ScanRefused` (`idempotency_key_invalid`) only when the
     request has no usable key; a bad card is a refused visit, never an error.
     """
@@ -261,23 +97,23 @@ def visit_record(
             kind=ErrorKind.INVALID,
         )
     moment = moment or timezone.now()
-    pass_id, card_version, reason = _card_identify(text)
+    card = card_read(text)
     try:
         with transaction.atomic():
-            if pass_id is None:
-                return _refuse_without_pass(service, user, idempotency_key, moment, reason)
-            return _decide(service, user, idempotency_key, moment, pass_id, card_version)
+            if card.pass_id is None or card.card_version is None:
+                return _refuse_without_pass(service, user, idempotency_key, moment, card.refusal)
+            return _decide(service, user, idempotency_key, moment, card.pass_id, card.card_version)
     except IntegrityError:
         # The same key raced itself in (no pass row to queue on): the first one won.
-        return _replay(service, idempotency_key, moment)
+        return _replay(service, idempotency_key)
 
 
 def _refuse_without_pass(
-    service: Organisation, user: Any, key: str, moment: datetime, reason: str
+    service: Organisation, user: User, key: str, moment: datetime, reason: str
 ) -> Verdict:
     first = Visit.objects.filter(service=service, idempotency_key=key).first()
     if first is not None:
-        return _verdict_of(first, moment, replayed=True)
+        return _verdict_of(first)
     visit = Visit.objects.create(
         service=service,
         at=moment,
@@ -289,7 +125,9 @@ def _refuse_without_pass(
     return Verdict(visit)
 
 
-def _pass_for_scan(pass_id: int, service: Organisation, session: Session | None) -> AccessPass:
+def _pass_for_scan(
+    pass_id: int, service: Organisation, session: Session | None
+) -> AccessPass | None:
     """The pass row, locked, with only what the verdict reads (a lean query: it runs per scan)."""
     members = (
         HouseholdMember.objects.filter(household=OuterRef("household_id"))
@@ -337,7 +175,7 @@ def _pass_for_scan(pass_id: int, service: Organisation, session: Session | None)
 
 def _decide(
     service: Organisation,
-    user: Any,
+    user: User,
     key: str,
     moment: datetime,
     pass_id: int,
@@ -349,50 +187,53 @@ def _decide(
     if access_pass is None:
         return _refuse_without_pass(service, user, key, moment, "unknown_pass")
 
-    rules = [r for r in access_pass.rules if r.get("service_id") == service.pk]
+    rules = access_pass.rule_snapshots(service.pk)
     usage = _usage(access_pass, service, key, moment, rules, today)
-    if usage["replay"]:
-        return _verdict_of(Visit.objects.get(pk=usage["replay"]), moment, replayed=True)
+    if usage.replay_id is not None:
+        return _verdict_of(Visit.objects.get(pk=usage.replay_id))
 
-    reason = pass_state_code(access_pass, card_version, today)
-    allowances, exhausted = [], None
-    if reason == "ok":
-        allowances = _allowances(access_pass, rules, usage, today)
+    reason = access_pass.card_refusal(card_version, today)
+    household_size = 1 + access_pass.other_members
+    allowances: list[Allowance] = []
+    exhausted = None
+    if not reason:
+        allowances = _allowances(rules, usage, household_size, today)
         reason, exhausted = _counter_refusal(access_pass, session, usage, allowances, moment)
-
-    visit = Visit.objects.create(
-        service=service,
-        access_pass=access_pass,
-        card_version=card_version,
-        at=moment,
-        accepted=not reason,
-        reason=reason,
-        recorded_by=user,
-        idempotency_key=key,
-    )
     if not reason:
         # The allowances shown are what is left after this visit.
         allowances = [
-            _with_next_on(replace(a, used=a.used + 1), today, usage, index)
+            _with_next_on(replace(a, used=a.used + 1), today, usage.per_rule[index])
             if a.quantity is not None
             else a
             for index, a in enumerate(allowances)
         ]
-    return Verdict(
-        visit,
+    verdict = Verdict(
+        Visit(
+            service=service,
+            access_pass=access_pass,
+            card_version=card_version,
+            at=moment,
+            accepted=not reason,
+            reason=reason,
+            recorded_by=user,
+            idempotency_key=key,
+        ),
         first_name=access_pass.household.first_name,
-        household_size=1 + access_pass.other_members,
-        allowances=allowances,
+        household_size=household_size,
+        allowances=tuple(allowances),
         next_session=next_session if reason == "counter_closed" else None,
         exhausted=exhausted,
-        last_accepted_at=usage["last_at"],
+        last_accepted_at=usage.last_at,
     )
+    verdict.visit.answer = verdict.answer_json()
+    verdict.visit.save(force_insert=True)
+    return verdict
 
 
 def _counter_refusal(
     access_pass: AccessPass,
     session: Session | None,
-    usage: dict,
+    usage: Usage,
     allowances: list[Allowance],
     moment: datetime,
 ) -> tuple[str, Allowance | None]:
@@ -404,7 +245,7 @@ def _counter_refusal(
     if session.by_appointment and not access_pass.has_appointment:
         return "appointment_required", None
     repeat = timedelta(minutes=settings.SCAN_REPEAT_MINUTES)
-    if usage["last_at"] and moment - usage["last_at"] < repeat:
+    if usage.last_at and moment - usage.last_at < repeat:
         return "already_served", None
     exhausted = next((a for a in allowances if a.remaining == 0), None)
     if exhausted is None:
@@ -417,9 +258,9 @@ def _usage(
     service: Organisation,
     key: str,
     moment: datetime,
-    rules: list[dict],
+    rules: list[RuleSnapshot],
     today: date,
-) -> dict:
+) -> Usage:
     """One query: the visits counted per rule, the last accepted one, and a replayed key.
 
     It reads the few rows involved (this request's key, and the pass's accepted
@@ -427,89 +268,98 @@ def _usage(
     cheaper, per scan, than having the ORM build an aggregate per rule.
     """
     counted = Q(access_pass=access_pass, service=service, accepted=True, undone_at__isnull=True)
-    starts = {
-        index: local_midnight(_period_window(rule["period"], today)[0])
-        for index, rule in enumerate(rules)
-        if rule["kind"] in COUNTED_KINDS
-    }
-    since = min([*starts.values(), moment - timedelta(minutes=settings.SCAN_REPEAT_MINUTES)])
+    starts = [
+        local_midnight(period_window(rule.period, today)[0]) if rule.counted else None
+        for rule in rules
+    ]
+    since = min(
+        [s for s in starts if s is not None]
+        + [moment - timedelta(minutes=settings.SCAN_REPEAT_MINUTES)]
+    )
     rows = Visit.objects.filter(
         Q(service=service, idempotency_key=key) | (counted & Q(at__gte=since))
     ).values_list("pk", "at", "idempotency_key")
-    replay = None
+    replay_id = None
     visits = []
     for pk, at, visit_key in rows:
         if visit_key == key:
-            replay = pk
+            replay_id = pk
         else:
             visits.append(at)
-    usage: dict = {"replay": replay, "last_at": max(visits, default=None)}
-    for index, start in starts.items():
+    per_rule: list[RuleUsage | None] = []
+    for start in starts:
+        if start is None:
+            per_rule.append(None)
+            continue
         in_period = [at for at in visits if at >= start]
-        usage[f"used_{index}"] = len(in_period)
-        usage[f"first_{index}"] = min(in_period, default=None)
-    return usage
+        per_rule.append(RuleUsage(used=len(in_period), first_at=min(in_period, default=None)))
+    return Usage(replay_id, max(visits, default=None), tuple(per_rule))
 
 
 def _allowances(
-    access_pass: AccessPass, rules: list[dict], usage: dict, today: date
+    rules: list[RuleSnapshot], usage: Usage, household_size: int, today: date
 ) -> list[Allowance]:
-    size = 1 + access_pass.other_members
     allowances = []
-    for index, rule in enumerate(rules):
-        if rule["kind"] == UsageRule.Kind.BUDGET:
-            budget = budget_cents_for(rule, size)
-            allowances.append(Allowance(rule["kind"], rule["period"], budget_cents=budget))
-        elif rule["kind"] in COUNTED_KINDS:
+    for rule, used in zip(rules, usage.per_rule, strict=True):
+        if rule.kind == RuleKind.BUDGET:
+            budget = rule.budget_cents_for(household_size)
+            allowances.append(Allowance(rule.kind, rule.period, budget_cents=budget))
+        elif used is not None:
             allowance = Allowance(
-                rule["kind"],
-                rule["period"],
-                quantity=rule.get("quantity") or 0,
-                used=usage[f"used_{index}"],
+                rule.kind, rule.period, quantity=rule.quantity or 0, used=used.used
             )
-            allowances.append(_with_next_on(allowance, today, usage, index))
+            allowances.append(_with_next_on(allowance, today, used))
     return allowances
 
 
-def _with_next_on(allowance: Allowance, today: date, usage: dict, index: int) -> Allowance:
+def _with_next_on(allowance: Allowance, today: date, used: RuleUsage | None) -> Allowance:
     """The day the rule allows a visit again, when nothing is left of it."""
     if allowance.quantity is None or allowance.remaining:
         return replace(allowance, next_on=None)
-    start, next_start = _period_window(allowance.period, today)
+    start, next_start = period_window(allowance.period, today)
     if next_start is None:
         # A rolling fortnight: 14 days after the oldest visit still counted (or today's).
-        first = usage.get(f"first_{index}")
+        first = used.first_at if used else None
         first_day = timezone.localdate(first) if first else today
         next_start = first_day + timedelta(days=14)
     return replace(allowance, next_on=next_start)
 
 
-def _replay(service: Organisation, key: str, moment: datetime) -> Verdict:
-    visit = Visit.objects.get(service=service, idempotency_key=key)
-    return _verdict_of(visit, moment, replayed=True)
+def _replay(service: Organisation, key: str) -> Verdict:
+    return _verdict_of(Visit.objects.get(service=service, idempotency_key=key))
 
 
-def _verdict_of(visit: Visit, moment: datetime, *, replayed: bool) -> Verdict:
-    """The verdict a visit already gave, with the household's figures as they are now."""
-    verdict = Verdict(visit, replayed=replayed)
+def _verdict_of(visit: Visit) -> Verdict:
+    """The verdict a visit gave the first time, whole, for a retried request."""
+    answer = visit.answer or {}
+    exhausted = answer.get("exhausted")
+    last_at = answer.get("last_accepted_at")
+    first_name = ""
     if visit.access_pass_id is not None:
-        access_pass = (
-            AccessPass.objects.select_related("household")
-            .annotate(other_members=Count("household__members"))
-            .get(pk=visit.access_pass_id)
+        first_name = (
+            AccessPass.objects.filter(pk=visit.access_pass_id)
+            .values_list("household__first_name", flat=True)
+            .get()
         )
-        verdict.first_name = access_pass.household.first_name
-        verdict.household_size = 1 + access_pass.other_members
-    if visit.reason == "counter_closed":
-        verdict.next_session = counter_session_now(service=visit.service, moment=visit.at)[1]
-    return verdict
+    return Verdict(
+        visit,
+        first_name=first_name,
+        household_size=answer.get("household_size"),
+        allowances=tuple(Allowance.from_json(a) for a in answer.get("allowances", [])),
+        next_session=counter_session_now(service=visit.service, moment=visit.at)[1]
+        if visit.reason == "counter_closed"
+        else None,
+        exhausted=Allowance.from_json(exhausted) if exhausted else None,
+        last_accepted_at=datetime.fromisoformat(last_at) if last_at else None,
+        replayed=True,
+    )
 
 
 # --- undo and the counter's day ---------------------------------------------------------
 
 
 def visit_undo(
-    *, visit_id: int, service: Organisation, user: Any, reason: str, moment: datetime | None = None
+    *, visit_id: int, service: Organisation, user: User, reason: str, moment: datetime | None = None
 ) -> Visit:
     """Cancel an accepted scan made by mistake, within VISIT_UNDO_MINUTES, with a reason.
 

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from network.rules import RuleKind, RulePeriod, RuleSnapshot
+
 
 class User(AbstractUser):
     """A person who logs in. What they may do comes from their memberships."""
@@ -233,18 +235,8 @@ class UsageRule(models.Model):
     amending a convention changes only the passes issued after the amendment.
     """
 
-    class Kind(models.TextChoices):
-        VISITS = "visits", _("Passages")
-        BUDGET = "budget", _("Budget d'achats")
-        PARCELS = "parcels", _("Colis alimentaires")
-        MEAL_TICKETS = "meal_tickets", _("Tickets-repas")
-        USES = "uses", _("Utilisations (comptées seulement)")
-
-    class Period(models.TextChoices):
-        DAY = "day", _("par jour")
-        WEEK = "week", _("par semaine")
-        FORTNIGHT = "fortnight", _("toutes les deux semaines")
-        MONTH = "month", _("par mois")
+    Kind = RuleKind
+    Period = RulePeriod
 
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="rules")
     service = models.ForeignKey(
@@ -289,58 +281,19 @@ class UsageRule(models.Model):
     def __str__(self) -> str:
         return self.describe()
 
-    def budget_cents_for(self, household_size: int) -> int:
-        return budget_cents_for(self.as_snapshot(), household_size)
-
-    def as_snapshot(self) -> dict:
-        """The rule as copied onto a pass (ids and numbers only)."""
-        return {
-            "service_id": self.service_id,
-            "kind": self.kind,
-            "period": self.period,
-            "quantity": self.quantity,
-            "budget_base_cents": self.budget_base_cents,
-            "budget_per_extra_member_cents": self.budget_per_extra_member_cents,
-        }
+    def as_snapshot(self) -> RuleSnapshot:
+        """The rule as copied onto a pass."""
+        return RuleSnapshot(
+            service_id=self.service_id,
+            kind=self.kind,
+            period=self.period,
+            quantity=self.quantity,
+            budget_base_cents=self.budget_base_cents,
+            budget_per_extra_member_cents=self.budget_per_extra_member_cents,
+        )
 
     def describe(self) -> str:
-        return describe_rule(self.as_snapshot())
-
-
-def budget_cents_for(rule: dict, household_size: int) -> int:
-    """A budget rule (as copied onto a pass) for a household of this size, in cents."""
-    extra = max(household_size - 1, 0) * (rule.get("budget_per_extra_member_cents") or 0)
-    return (rule.get("budget_base_cents") or 0) + extra
-
-
-def describe_rule(rule: dict) -> str:
-    """A rule in plain words, in the active language: « 1 passage par semaine »."""
-    from babel.numbers import format_currency
-    from django.utils.translation import get_language, ngettext, to_locale
-
-    period = UsageRule.Period(rule["period"]).label
-    locale = to_locale(get_language() or "fr")
-    if rule["kind"] == UsageRule.Kind.BUDGET:
-        base = format_currency((rule["budget_base_cents"] or 0) / 100, "EUR", locale=locale)
-        extra = rule.get("budget_per_extra_member_cents") or 0
-        if extra:
-            more = format_currency(extra / 100, "EUR", locale=locale)
-            return _("budget de %(base)s %(period)s, plus %(more)s par personne en plus") % {
-                "base": base,
-                "period": period,
-                "more": more,
-            }
-        return _("budget de %(base)s %(period)s") % {"base": base, "period": period}
-    count = rule["quantity"] or 0
-    if rule["kind"] == UsageRule.Kind.VISITS:
-        text = ngettext("%(count)d passage", "%(count)d passages", count)
-    elif rule["kind"] == UsageRule.Kind.PARCELS:
-        text = ngettext("%(count)d colis", "%(count)d colis", count)
-    elif rule["kind"] == UsageRule.Kind.MEAL_TICKETS:
-        text = ngettext("%(count)d ticket-repas", "%(count)d tickets-repas", count)
-    else:
-        text = ngettext("%(count)d utilisation", "%(count)d utilisations", count)
-    return f"{text % {'count': count}} {period}"
+        return self.as_snapshot().describe()
 
 
 class AuditEntry(models.Model):

@@ -2,7 +2,7 @@
 
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -145,6 +145,18 @@ def _rules_replace(convention: Convention, rules: list[RuleData], service_ids: s
     )
 
 
+# Sensible bounds that catch a mistyped year (2062 for 2026) before it does harm.
+CONVENTION_MAX_YEARS = 5
+PASS_MAX_DAYS = 731
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 @transaction.atomic
 def convention_save(
     *,
@@ -158,13 +170,36 @@ def convention_save(
 
     Passes already issued keep the rules they were issued under until they are
     renewed. Locks the convention while amending. Refuses with `dates_inverted`,
-    `no_service`, and the rule codes of `_check_rules`.
+    `convention_too_long`, `pass_validity_too_long`, `no_service`, and the rule codes
+    of `_check_rules`.
     """
     if fields["ends_on"] < fields["starts_on"]:
         raise ConventionRefused(
             _("La fin de la convention est avant son début : inversez les dates."),
             field="ends_on",
             code="dates_inverted",
+        )
+    if fields["ends_on"] > _years_after(fields["starts_on"], CONVENTION_MAX_YEARS):
+        raise ConventionRefused(
+            _(
+                "Une convention dure %(years)s ans au plus : vérifiez l'année de fin, ou "
+                "enregistrez un avenant à son terme."
+            )
+            % {"years": CONVENTION_MAX_YEARS},
+            field="ends_on",
+            code="convention_too_long",
+            kind=ErrorKind.INVALID,
+        )
+    if fields.get("max_pass_days", 1) > PASS_MAX_DAYS:
+        raise ConventionRefused(
+            _(
+                "Un accès-pass est valable %(days)s jours au plus (deux ans) : une nouvelle "
+                "enquête sociale s'impose ensuite."
+            )
+            % {"days": PASS_MAX_DAYS},
+            field="max_pass_days",
+            code="pass_validity_too_long",
+            kind=ErrorKind.INVALID,
         )
     if not services:
         raise ConventionRefused(

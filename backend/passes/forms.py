@@ -81,11 +81,12 @@ class HouseholdForm(forms.ModelForm):
         return [(label, [self[name] for name in names]) for label, names in self.member_grid]
 
     def clean_birth_year(self) -> int:
-        year = self.cleaned_data["birth_year"]
-        if not 1900 <= year <= timezone.localdate().year:
+        year: int = self.cleaned_data["birth_year"]
+        oldest, latest = Household.birth_year_bounds(timezone.localdate())
+        if not oldest <= year <= latest:
             raise forms.ValidationError(
-                _("Indiquez une année de naissance entre 1900 et %(year)s."),
-                params={"year": timezone.localdate().year},
+                _("Indiquez une année de naissance entre %(oldest)s et %(year)s."),
+                params={"oldest": oldest, "year": latest},
             )
         return year
 

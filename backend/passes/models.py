@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Convention, Organisation
+from network.rules import RuleSnapshot
 
 
 def name_key(text: str) -> str:
@@ -85,6 +86,13 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    # The oldest reference person we expect: an older year is a typing mistake.
+    OLDEST_AGE = 110
+
+    @classmethod
+    def birth_year_bounds(cls, today: date) -> tuple[int, int]:
+        return today.year - cls.OLDEST_AGE, today.year
 
     @property
     def size(self) -> int:
@@ -250,6 +258,27 @@ class AccessPass(models.Model):
 
     def is_valid_on(self, day: date) -> bool:
         return self.state_on(day) == self.Status.ACTIVE
+
+    def card_refusal(self, card_version: int, day: date) -> str:
+        """Why a card of this pass is not good on `day` (a refusal code), or "" when it is.
+
+        Reads the convention's end: select it with the pass where this runs per scan.
+        """
+        if card_version != self.card_version:
+            return "replaced" if card_version < self.card_version else "unknown_pass"
+        state = self.state_on(day)
+        if state != self.Status.ACTIVE:
+            return str(state)
+        if day > self.convention.ends_on:
+            return "convention_ended"
+        return ""
+
+    def rule_snapshots(self, service_id: int | None = None) -> list[RuleSnapshot]:
+        """The rules copied onto the pass, typed; only one service's when `service_id` is given."""
+        rules = [RuleSnapshot.from_json(rule) for rule in self.rules]
+        if service_id is None:
+            return rules
+        return [rule for rule in rules if rule.service_id == service_id]
 
     def days_left(self, day: date) -> int:
         return (self.valid_until - day).days

@@ -242,6 +242,7 @@ def conventions_for_issuing(*, user: Any, partner: Organisation, today: date) ->
 def refusal_messages() -> dict[str, str]:
     """One plain sentence per reason a card is not accepted, in the active language."""
     return {
+        "empty": _("Aucun code lu : scannez la carte ou tapez son code."),
         "malformed": _("Ce n'est pas un code Comptoir : la carte est illisible ou falsifiée."),
         "other_deployment": _("Cette carte vient d'un autre réseau Comptoir."),
         "unknown_key": _("Cette carte est signée par une clé inconnue : elle est refusée."),
@@ -264,6 +265,42 @@ def refusal_messages() -> dict[str, str]:
     }
 
 
+# Longer than any token or code: the rest of a hostile paste is never read.
+CARD_TEXT_MAX = 400
+
+
+@dataclass(frozen=True)
+class CardRead:
+    """What a card's text names: a pass and a card version, or the reason it names none."""
+
+    pass_id: int | None = None
+    card_version: int | None = None
+    refusal: str = ""
+
+
+def card_read(text: str) -> CardRead:
+    """The one decoder of a card: a QR token (no query) or a typed short code (one query).
+
+    Never raises for bad input: an unreadable, forged or unknown card is a `CardRead`
+    with a refusal code (`empty`, `malformed`, `other_deployment`, `unknown_key`,
+    `bad_signature`, `code_length`, `code_characters`, `code_typo`, `unknown_code`).
+    """
+    text = (text or "")[:CARD_TEXT_MAX]
+    if not text.strip():
+        return CardRead(refusal="empty")
+    try:
+        if looks_like_token(text):
+            claims = token_read(text, keyring())
+            return CardRead(claims.pass_id, claims.card_version)
+        code = human_code_check(text)
+    except TokenRejected as rejected:
+        return CardRead(refusal=rejected.code)
+    card = PassCard.objects.filter(human_code=code).values_list("access_pass_id", "version").first()
+    if card is None:
+        return CardRead(refusal="unknown_code")
+    return CardRead(card[0], card[1])
+
+
 @dataclass(frozen=True)
 class PassCheck:
     """The answer to « is this card good today? », before any counter rule."""
@@ -284,47 +321,19 @@ class PassCheck:
 def pass_check(text: str, *, today: date) -> PassCheck:
     """Token or human code → the pass it names and whether it is good on `today`.
 
-    Never raises for bad input: every refusal is a `PassCheck` with one code
-    (see `refusal_messages`). One query for a token, one for a human code.
+    The card is decoded by `card_read`, the pass judged by `AccessPass.card_refusal`:
+    the same two steps as the counter's scan, without a counter's rules.
     """
-    text = (text or "")[:400]
-    try:
-        if looks_like_token(text):
-            claims = token_read(text, keyring())
-            access_pass = (
-                AccessPass.objects.select_related("household", "convention")
-                .filter(pk=claims.pass_id)
-                .first()
-            )
-            if access_pass is None:
-                return PassCheck("unknown_pass")
-            version = claims.card_version
-        else:
-            code = human_code_check(text)
-            card = (
-                PassCard.objects.select_related("access_pass__household", "access_pass__convention")
-                .filter(human_code=code)
-                .first()
-            )
-            if card is None:
-                return PassCheck("unknown_code")
-            access_pass, version = card.access_pass, card.version
-    except TokenRejected as rejected:
-        return PassCheck(rejected.code)
-    return PassCheck(
-        pass_state_code(access_pass, version, today), access_pass, card_version=version
+    card = card_read(text)
+    if card.pass_id is None or card.card_version is None:
+        return PassCheck(card.refusal)
+    access_pass = (
+        AccessPass.objects.select_related("household", "convention").filter(pk=card.pass_id).first()
     )
-
-
-def pass_state_code(access_pass: AccessPass, version: int, today: date) -> str:
-    if version != access_pass.card_version:
-        return "replaced" if version < access_pass.card_version else "unknown_pass"
-    state = access_pass.state_on(today)
-    if state != AccessPass.Status.ACTIVE:
-        return state
-    if today > access_pass.convention.ends_on:
-        return "convention_ended"
-    return "ok"
+    if access_pass is None:
+        return PassCheck("unknown_pass")
+    refusal = access_pass.card_refusal(card.card_version, today)
+    return PassCheck(refusal or "ok", access_pass, card_version=card.card_version)
 
 
 def pass_list_for_user(*, user: Any, household_id: int | None = None) -> QuerySet[AccessPass]:

@@ -13,7 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from network.access import Perm, organisations_with_perm, scope_q
-from network.models import Convention, Organisation, UsageRule, describe_rule
+from network.models import Convention, Organisation, UsageRule
+from network.rules import RuleSnapshot
 from passes.models import (
     AccessPass,
     Assessment,
@@ -120,9 +121,8 @@ class HouseholdWriteSerializer(serializers.Serializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["birth_year"] = serializers.IntegerField(
-            min_value=1900, max_value=_today(self.context).year
-        )
+        oldest, latest = Household.birth_year_bounds(_today(self.context))
+        self.fields["birth_year"] = serializers.IntegerField(min_value=oldest, max_value=latest)
         user = _user(self.context)
         if user is not None and "partner" in self.fields:
             self.fields["partner"].queryset = organisations_with_perm(
@@ -355,7 +355,7 @@ class RuleSerializer(serializers.Serializer):
     description = serializers.SerializerMethodField()
 
     def get_description(self, rule: dict) -> str:
-        return describe_rule(rule)
+        return RuleSnapshot.from_json(rule).describe()
 
     def to_representation(self, rule: dict) -> dict:
         # Snapshots written before a field existed simply lack it.

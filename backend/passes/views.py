@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -242,15 +241,11 @@ def assessment_notes(request: HttpRequest, assessment_id: int) -> HttpResponse:
 # --- passes -------------------------------------------------------------------------
 
 
-class _DryRun(Exception):
-    """Raised to roll back a service call made only to check the form."""
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(*PARTNER_ROLES)
 def pass_new(request: HttpRequest, household_id: int) -> HttpResponse:
-    """Issue a pass. An htmx `check` request runs every rule and rolls back, so the form
-    shows what is wrong as the social worker types, before anything is saved."""
+    """Issue a pass. An htmx `check` request runs every rule read-only (no write, no
+    lock), so the form shows what is wrong as the social worker types."""
     household = selectors.household_get_for_user(user=request.user, household_id=household_id)
     _require_manage(request, Perm.PASS_MANAGE, household.partner_id)
     today = timezone.localdate()
@@ -262,36 +257,37 @@ def pass_new(request: HttpRequest, household_id: int) -> HttpResponse:
     ready = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        terms = {
+            "household": household,
+            "convention": data["convention"],
+            "valid_from": data["valid_from"],
+            "valid_until": data["valid_until"],
+            "services": list(data["services"]) or None,
+            "today": today,
+        }
         try:
-            with transaction.atomic():
-                access_pass = services.pass_issue(
-                    actor=request.user,
-                    household=household,
-                    convention=data["convention"],
-                    valid_from=data["valid_from"],
-                    valid_until=data["valid_until"],
-                    services=list(data["services"]) or None,
-                    today=today,
-                )
-                if checking:
-                    raise _DryRun
+            if checking:
+                services.pass_issue_check(**terms)
+                ready = True
+            else:
+                access_pass = services.pass_issue(actor=request.user, **terms)
         except PassRefused as refusal:
             _refusal_to_form(form, refusal)
-        except _DryRun:
-            ready = True
         else:
-            messages.success(request, _("Accès-pass délivré. Imprimez la carte."))
-            url = reverse("passes:pass-detail", kwargs={"pass_id": access_pass.pk})
-            if request.htmx:
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = url
-                return response
-            return redirect(url)
+            if not checking:
+                messages.success(request, _("Accès-pass délivré. Imprimez la carte."))
+                url = reverse("passes:pass-detail", kwargs={"pass_id": access_pass.pk})
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = url
+                    return response
+                return redirect(url)
     context = {
         "form": form,
         "household": household,
         "conventions": conventions,
         "ready": ready,
+        "checking": checking,
         "has_pass_elsewhere": services.household_has_pass_elsewhere(
             household=household, today=today
         ),

@@ -65,6 +65,21 @@ def test_a_retried_request_returns_the_first_verdict(device, token_a):
     assert Visit.objects.count() == 1
 
 
+@pytest.mark.parametrize("second_scan", [False, True], ids=["accepted", "already_served"])
+def test_a_retried_request_gets_the_first_answer_whole(device, token_a, second_scan):
+    """The same key again answers what the first request answered: the allowances left,
+    the household's size, the sentence; only `replayed` differs."""
+    if second_scan:
+        scan(device, token_a)
+    body = {"code": token_a, "idempotency_key": "tablet-3-000043"}
+    first = device.post(SCAN, body, format="json").json()
+    scan(device, token_a)  # later scans of the card change what is left, not the replay
+    retry = device.post(SCAN, body, format="json").json()
+
+    assert first["allowances"]
+    assert {**retry, "replayed": False} == first
+
+
 def sql_of(capture) -> list[str]:
     # The test runs inside a transaction, so the scan's own one shows as savepoints.
     return [q["sql"] for q in capture if "SAVEPOINT" not in q["sql"]]
@@ -182,7 +197,9 @@ def test_a_volunteer_of_two_counters_names_one(device, token_a, volunteer_s, ser
 
 
 def test_anonymous_callers_cannot_scan(token_a):
-    assert scan(APIClient(), token_a).status_code in (401, 403)
+    response = scan(APIClient(), token_a)
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert not Visit.objects.exists()
 
 

@@ -255,7 +255,7 @@ def test_a_revoked_or_suspended_pass_is_refused(
     verdict = counter(token_a)
     assert (verdict.accepted, verdict.reason) == (False, reason)
     # The volunteer may greet the person and send them to their social worker.
-    assert verdict.first_name == "Marie" and verdict.allowances == []
+    assert verdict.first_name == "Marie" and verdict.allowances == ()
 
 
 def test_an_expired_pass_is_refused(counter, token_a, pass_a):
@@ -395,7 +395,7 @@ REASONS = [
 
 @pytest.mark.parametrize("language", ["fr", "nl", "en"])
 def test_every_refusal_has_its_sentence_in_french_dutch_and_english(counter, language):
-    from counter.services import Allowance, Verdict
+    from counter.verdict import Allowance, Verdict
     from schedules.selectors import Session
 
     sentences = set()

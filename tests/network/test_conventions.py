@@ -72,6 +72,8 @@ def test_an_amendment_raises_the_version_and_is_audited(coordinator, partner_a, 
     ("change", "code", "field"),
     [
         ({"ends_on": date(2025, 12, 31)}, "dates_inverted", "ends_on"),
+        ({"ends_on": date(2062, 12, 31)}, "convention_too_long", "ends_on"),
+        ({"max_pass_days": 3650}, "pass_validity_too_long", "max_pass_days"),
         ({"services": []}, "no_service", "services"),
         ({"rules": "budget-without-amount"}, "rule_budget_missing", "rules"),
         ({"rules": "visits-without-number"}, "rule_quantity_missing", "rules"),
@@ -89,8 +91,9 @@ def test_a_convention_is_refused_with_a_code_and_nothing_saved(
         "twice": [weekly_visit(service_s), weekly_visit(service_s)],
     }.get(change.get("rules"), [weekly_visit(service_s)])
     fields = {"partner": partner_a, **FIELDS}
-    if "ends_on" in change:
-        fields["ends_on"] = change["ends_on"]
+    for name in ("ends_on", "max_pass_days"):
+        if name in change:
+            fields[name] = change[name]
     with pytest.raises(ConventionRefused) as refused:
         convention_save(
             actor=coordinator,

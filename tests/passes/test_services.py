@@ -22,14 +22,8 @@ from passes.services import (
     passes_expire_due,
 )
 from passes.tokens import human_code_check
-from tests.factories import organisation
-from tests.passes.helpers import (
-    assess,
-    convention_make,
-    dev_keyring_in,
-    household_make,
-    row_counts,
-)
+from tests.factories import assess, convention_make, household_make, organisation
+from tests.passes.helpers import dev_keyring_in, row_counts
 
 TODAY = date(2026, 3, 2)
 
@@ -153,7 +147,7 @@ def test_a_pass_cannot_start_before_its_convention(
     # `before_convention` cannot come out of pass_issue: a start before the
     # convention is either in the past (starts_in_past) or the convention has not
     # started yet (convention_not_started). The check stays for a direct call.
-    from passes.services import _check_dates
+    from passes.services.checks import dates_check
 
     convention = convention_make(
         partner_a, [service_s], starts_on=date(2026, 3, 10), ends_on=date(2026, 12, 31)
@@ -161,7 +155,7 @@ def test_a_pass_cannot_start_before_its_convention(
     error = refused(issue, social_worker_a, household, convention, valid_from=TODAY)
     assert error.code == "convention_not_started"
     with pytest.raises(PassRefused) as refusal:
-        _check_dates(
+        dates_check(
             convention=convention,
             valid_from=date(2026, 3, 5),
             valid_until=date(2026, 3, 20),

@@ -1,6 +1,7 @@
 from django import template
 
-from network.models import Organisation, describe_rule
+from network.models import Organisation
+from passes.models import AccessPass
 from passes.tokens import human_code_display
 
 register = template.Library()
@@ -13,11 +14,10 @@ def human_code(code: str) -> str:
 
 
 @register.filter
-def pass_rules(rules: list[dict]) -> list[dict]:
+def pass_rules(access_pass: AccessPass) -> list[dict[str, str]]:
     """A pass's rules in words, each with the name of its service."""
+    rules = access_pass.rule_snapshots()
     names = dict(
-        Organisation.objects.filter(pk__in={r["service_id"] for r in rules}).values_list(
-            "pk", "name"
-        )
+        Organisation.objects.filter(pk__in={r.service_id for r in rules}).values_list("pk", "name")
     )
-    return [{"service": names.get(r["service_id"], "?"), "text": describe_rule(r)} for r in rules]
+    return [{"service": names.get(r.service_id, "?"), "text": r.describe()} for r in rules]

@@ -2,35 +2,24 @@
 
 Prints requests per second and p50 / p95 / p99 latency per endpoint and number
 of concurrent clients. Uses DATABASE_URL when set (PostgreSQL), else a
-throw-away SQLite file. Run it with `make bench`.
+throw-away SQLite file. Run it with `make bench` (`python3 -m bench.app`);
+BENCH_WORKERS (2) sets gunicorn's workers, BENCH_REQUESTS (200) the requests
+per client.
 """
 
 from __future__ import annotations
 
 import os
-import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
+from bench.common import Server, bench_env, manage, percentiles_ms, served
+
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 REQUESTS_PER_CLIENT = int(os.environ.get("BENCH_REQUESTS", "200"))
-
-
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        sys.exit(result.stderr)
-    return result.stdout
 
 
 def drive(path: str, clients: int, headers: dict[str, str]) -> tuple[float, list[float]]:
@@ -44,7 +33,7 @@ def drive(path: str, clients: int, headers: dict[str, str]) -> tuple[float, list
             request = urllib.request.Request(BASE + path, headers=headers)
             started = time.perf_counter()
             try:
-                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=30) as response:
                     response.read()
             except OSError as exc:
                 with lock:
@@ -66,13 +55,7 @@ def drive(path: str, clients: int, headers: dict[str, str]) -> tuple[float, list
 
 
 def main() -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "COMPTOIR_VAR_DIR": str(workdir),
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
+    workdir, env = bench_env("comptoir-bench-")
     env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "demo_load", "--quiet")
@@ -88,34 +71,8 @@ def main() -> None:
         .strip()
         .splitlines()[-1]
     )
-    workers = os.environ.get("BENCH_WORKERS", "2")
-    server = subprocess.Popen(
-        [
-            str(PYTHON),
-            "-m",
-            "gunicorn",
-            "--pythonpath",
-            "backend",
-            "comptoir.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            workers,
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(BASE + "/healthz", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    with served(Server("bench", workers, 4), PORT, env, workdir):
         database = env["DATABASE_URL"].split("://")[0]
         print(f"gunicorn {workers} workers x 4 threads, {database}, {os.cpu_count()} cores")
         print(f"{'endpoint':<22}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
@@ -127,14 +84,11 @@ def main() -> None:
         for path, headers in cases:
             for clients in (1, 8):
                 elapsed, latencies = drive(path, clients, headers)
-                cuts = statistics.quantiles(latencies, n=100)
+                p50, p95, p99 = percentiles_ms(latencies)
                 print(
                     f"{path:<22}{clients:>8}{len(latencies) / elapsed:>10.0f}"
-                    f"{cuts[49] * 1000:>9.1f}{cuts[94] * 1000:>9.1f}{cuts[98] * 1000:>9.1f}"
+                    f"{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}"
                 )
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,205 @@
+"""What a scan answers: the verdict, the allowances left, and their plain sentences.
+
+Values only (frozen dataclasses and the words for them); deciding and recording
+is `counter.services.visit_record`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from babel.numbers import format_currency
+from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext, to_locale
+from django.utils.translation import gettext as _
+
+from counter.models import Visit
+from network.rules import RuleKind, RulePeriod
+from passes.selectors import refusal_messages
+from schedules.selectors import Session
+
+
+def period_words() -> dict[str, str]:
+    """« cette semaine », … in the active language (a function: translated when read)."""
+    return {
+        RulePeriod.DAY: _("aujourd'hui"),
+        RulePeriod.WEEK: _("cette semaine"),
+        RulePeriod.FORTNIGHT: _("sur 14 jours"),
+        RulePeriod.MONTH: _("ce mois-ci"),
+    }
+
+
+def day_words(day: date) -> str:
+    return formats.date_format(day, "l j F")
+
+
+def period_window(period: str, today: date) -> tuple[date, date | None]:
+    """(first day counted, first day of the next period) for a rule's period.
+
+    Day, week (Monday) and month are calendar periods; a fortnight is the last
+    14 days, so « one parcel every two weeks » comes back 14 days after the last one.
+    """
+    if period == RulePeriod.DAY:
+        return today, today + timedelta(days=1)
+    if period == RulePeriod.WEEK:
+        monday = today - timedelta(days=today.weekday())
+        return monday, monday + timedelta(days=7)
+    if period == RulePeriod.MONTH:
+        first = today.replace(day=1)
+        return first, (first + timedelta(days=32)).replace(day=1)
+    return today - timedelta(days=13), None
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What a rule of the pass leaves at this counter after this scan."""
+
+    kind: str
+    period: str
+    quantity: int | None = None
+    used: int = 0
+    budget_cents: int | None = None
+    next_on: date | None = None
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.quantity is None else max(self.quantity - self.used, 0)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "period": self.period,
+            "quantity": self.quantity,
+            "used": self.used,
+            "budget_cents": self.budget_cents,
+            "next_on": self.next_on.isoformat() if self.next_on else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Allowance:
+        next_on = data.get("next_on")
+        return cls(
+            kind=data["kind"],
+            period=data["period"],
+            quantity=data.get("quantity"),
+            used=data.get("used", 0),
+            budget_cents=data.get("budget_cents"),
+            next_on=date.fromisoformat(next_on) if next_on else None,
+        )
+
+    def describe(self) -> str:
+        """« 0 passage restant cette semaine (1 par semaine) », in the active language."""
+        if self.kind == RuleKind.BUDGET:
+            amount = format_currency(
+                (self.budget_cents or 0) / 100, "EUR", locale=to_locale(get_language() or "fr")
+            )
+            return _("Budget du mois : %(amount)s") % {"amount": amount}
+        remaining = self.remaining or 0
+        if remaining == 0:
+            none_left = {
+                RuleKind.VISITS: _("Plus aucun passage"),
+                RuleKind.PARCELS: _("Plus aucun colis"),
+                RuleKind.MEAL_TICKETS: _("Plus aucun ticket-repas"),
+                RuleKind.USES: _("Plus aucune utilisation"),
+            }[RuleKind(self.kind)]
+            text = f"{none_left} {period_words()[self.period]}"
+            if self.next_on:
+                text += " · " + _("à nouveau le %(day)s") % {"day": day_words(self.next_on)}
+            return text
+        labels = {
+            RuleKind.VISITS: ngettext(
+                "%(count)d passage restant", "%(count)d passages restants", remaining
+            ),
+            RuleKind.PARCELS: ngettext(
+                "%(count)d colis restant", "%(count)d colis restants", remaining
+            ),
+            RuleKind.MEAL_TICKETS: ngettext(
+                "%(count)d ticket-repas restant", "%(count)d tickets-repas restants", remaining
+            ),
+            RuleKind.USES: ngettext(
+                "%(count)d utilisation restante", "%(count)d utilisations restantes", remaining
+            ),
+        }
+        text = labels[RuleKind(self.kind)] % {"count": remaining}
+        return f"{text} {period_words()[self.period]}"
+
+
+def counter_refusal_messages() -> dict[str, str]:
+    """Sentences for the counter's own refusals; %(…)s parts are filled by `Verdict.message`."""
+    return {
+        "not_valid_here": _("Cet accès-pass ne donne pas accès à ce comptoir."),
+        "counter_closed": _("Le comptoir est fermé maintenant."),
+        "counter_closed_next": _(
+            "Le comptoir est fermé maintenant. Prochaine permanence : %(day)s à %(time)s."
+        ),
+        "appointment_required": _(
+            "Cette permanence est sur rendez-vous et ce ménage n'en a pas aujourd'hui."
+        ),
+        "already_served": _("Déjà servi %(period)s : prochain passage le %(day)s."),
+        "already_served_now": _("Cette carte a déjà été acceptée ici à %(time)s."),
+        "quota_used_up": _(
+            "Quota épuisé : %(quota)s déjà utilisés %(period)s ; à nouveau le %(day)s."
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to one scan, as the volunteer and the device see it."""
+
+    visit: Visit
+    first_name: str = ""
+    household_size: int | None = None
+    allowances: tuple[Allowance, ...] = ()
+    next_session: Session | None = None
+    # For `already_served` / `quota_used_up`: the rule that is used up.
+    exhausted: Allowance | None = None
+    last_accepted_at: datetime | None = None
+    replayed: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        return self.visit.accepted
+
+    @property
+    def reason(self) -> str:
+        return self.visit.reason
+
+    def answer_json(self) -> dict[str, Any]:
+        """What the visit keeps of this verdict, so that a retried request gets it whole."""
+        return {
+            "household_size": self.household_size,
+            "allowances": [a.as_json() for a in self.allowances],
+            "exhausted": self.exhausted.as_json() if self.exhausted else None,
+            "last_accepted_at": self.last_accepted_at.isoformat()
+            if self.last_accepted_at
+            else None,
+        }
+
+    @property
+    def message(self) -> str:
+        """The one plain sentence a volunteer reads, in the active language."""
+        reason = self.visit.reason
+        if not reason:
+            return _("Accès accepté.")
+        counter = counter_refusal_messages()
+        if reason == "counter_closed" and self.next_session:
+            local = timezone.localtime(self.next_session.starts)
+            return counter["counter_closed_next"] % {
+                "day": day_words(local.date()),
+                "time": formats.time_format(local.time(), "H:i"),
+            }
+        if reason in ("already_served", "quota_used_up"):
+            rule = self.exhausted
+            if rule is None or rule.next_on is None:
+                local = timezone.localtime(self.last_accepted_at or self.visit.at)
+                return counter["already_served_now"] % {
+                    "time": formats.time_format(local.time(), "H:i")
+                }
+            values = {"period": period_words()[rule.period], "day": day_words(rule.next_on)}
+            if reason == "quota_used_up":
+                values["quota"] = str(rule.quantity)
+            return counter[reason] % values
+        return counter.get(reason) or refusal_messages()[reason]

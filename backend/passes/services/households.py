@@ -1,0 +1,127 @@
+"""Households: register, update, and what their page notes and tells."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from network.audit import audit_record, audit_view
+from network.models import Organisation, User
+from passes.models import AccessPass, Household, HouseholdMember, name_key
+from passes.services.checks import refuse
+
+
+@dataclass(frozen=True)
+class MemberData:
+    age_band: str
+    sex: str
+
+
+def _household_fill(household: Household, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(household, name, value)
+    household.last_name_key = name_key(household.last_name)
+    household.first_name_key = name_key(household.first_name)
+
+
+def _members_replace(household: Household, members: Iterable[MemberData]) -> None:
+    household.members.all().delete()
+    HouseholdMember.objects.bulk_create(
+        HouseholdMember(household=household, age_band=m.age_band, sex=m.sex) for m in members
+    )
+
+
+@transaction.atomic
+def household_register(
+    *,
+    actor: User,
+    partner: Organisation,
+    fields: dict[str, Any],
+    members: Iterable[MemberData] = (),
+) -> Household:
+    """Register a household for `partner`. `fields` are validated model fields.
+
+    Refuses with `household_exists` when the partner already registered the same
+    person (same names and year of birth): their file should be opened instead.
+    """
+    household = Household(partner=partner, created_by=actor)
+    _household_fill(household, fields)
+    _refuse_duplicate(household)
+    household.save()
+    _members_replace(household, members)
+    audit_record(actor=actor, action="household.register", target=household, organisation=partner)
+    return household
+
+
+def _refuse_duplicate(household: Household) -> None:
+    """One file per person and partner: refuse `household_exists` with the file's number."""
+    existing = (
+        Household.objects.filter(
+            partner_id=household.partner_id,
+            last_name_key=household.last_name_key,
+            first_name_key=household.first_name_key,
+            birth_year=household.birth_year,
+        )
+        .exclude(pk=household.pk)
+        .first()
+    )
+    if existing is not None:
+        refuse(
+            _(
+                "Cette personne est déjà enregistrée par votre service (dossier n° %(id)s). "
+                "Ouvrez son dossier plutôt que d'en créer un second."
+            )
+            % {"id": existing.pk},
+            field="last_name",
+            code="household_exists",
+        )
+
+
+@transaction.atomic
+def household_update(
+    *,
+    actor: User,
+    household: Household,
+    fields: dict[str, Any],
+    members: Iterable[MemberData] | None = None,
+) -> Household:
+    """Change a household's file; `members`, when given, replaces the composition."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _household_fill(household, fields)
+    _refuse_duplicate(household)
+    household.save()
+    if members is not None:
+        _members_replace(household, members)
+    audit_record(
+        actor=actor,
+        action="household.update",
+        target=household,
+        organisation=household.partner,
+        detail={"fields": sorted(fields), "members": members is not None},
+    )
+    return household
+
+
+def household_file_opened(*, actor: User, household: Household) -> None:
+    """Note in the audit trail that `actor` opened the household's file."""
+    audit_view(actor=actor, target=household, organisation=household.partner)
+
+
+def household_has_pass_elsewhere(*, household: Household, today: date) -> bool:
+    """Does the same person hold a valid pass through another partner? Nothing more is told."""
+    return (
+        AccessPass.objects.filter(
+            household__last_name_key=household.last_name_key,
+            household__first_name_key=household.first_name_key,
+            household__birth_year=household.birth_year,
+            status=AccessPass.Status.ACTIVE,
+            valid_until__gte=today,
+        )
+        .exclude(partner_id=household.partner_id)
+        .exists()
+    )

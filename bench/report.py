@@ -1,0 +1,142 @@
+"""The scan benchmark's printing: its table, its targets, and the py-spy profile."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bench.common import PYTHON, ROOT
+from bench.loadgen import Measure, Scenario
+
+# The targets on the 2-core machine, load generator included.
+TARGET_ACCEPTED_PER_S_AT_8 = 340
+TARGET_P50_MS_AT_1 = 5.0
+TARGET_QUERIES = 6
+
+
+def table_header(first: str) -> str:
+    header = (
+        f"{first:<40}{'requests':>9}{'req/s':>8}{'acc/s':>8}{'p50 ms':>8}{'p95 ms':>8}"
+        f"{'p99 ms':>8}{'errors':>7}  {'verdicts':<36}{'CPU ms/req: gunicorn':>21}"
+        f"{'loadgen':>8}{'other':>7}"
+    )
+    return header + "\n" + "-" * len(header)
+
+
+def table_row(label: str, scenario: Scenario, m: Measure) -> str:
+    counted = ", ".join(
+        [f"{m.accepted} accepted"] + [f"{n} {r}" for r, n in m.reasons.most_common()]
+    )
+    verdicts = ("ok: " if scenario.verdicts_ok(m.accepted, m.reasons) else "WRONG: ") + counted
+    other = max(m.cpu.get("total", 0.0) - m.cpu.get("server", 0.0) - m.cpu.get("loadgen", 0.0), 0)
+    return (
+        f"{label[:39]:<40}{m.requests:>9}{m.rate(m.requests):>8.0f}{m.rate(m.accepted):>8.0f}"
+        f"{m.p50_ms:>8.1f}{m.p95_ms:>8.1f}{m.p99_ms:>8.1f}{m.errors:>7}  {verdicts[:35]:<36}"
+        f"{m.cpu_ms_per_request('server'):>21.2f}{m.cpu_ms_per_request('loadgen'):>8.2f}"
+        f"{1000 * other / max(m.requests, 1):>7.2f}"
+    )
+
+
+def targets_print(
+    finals: dict[tuple[str, int], Measure], accepted_sql: list[str], tps: dict[int, float]
+) -> None:
+    """Each target, met or missed, then pgbench's ceiling."""
+    print("\ntargets")
+    at_8 = finals[("distinct cards", 8)]
+    at_1 = finals[("distinct cards", 1)]
+    checks = [
+        (
+            f"accepted scans/s at 8 clients >= {TARGET_ACCEPTED_PER_S_AT_8}",
+            at_8.rate(at_8.accepted),
+            at_8.rate(at_8.accepted) >= TARGET_ACCEPTED_PER_S_AT_8,
+        ),
+        (
+            f"p50 at 1 client <= {TARGET_P50_MS_AT_1:g} ms",
+            at_1.p50_ms,
+            at_1.p50_ms <= TARGET_P50_MS_AT_1,
+        ),
+        (
+            f"SQL statements per accepted scan <= {TARGET_QUERIES}",
+            len(accepted_sql),
+            len(accepted_sql) <= TARGET_QUERIES,
+        ),
+    ]
+    for label, value, met in checks:
+        print(f"  {'met   ' if met else 'MISSED'} {label}: {value:.1f}")
+    if tps:
+        print(f"  bare SQL ceiling (pgbench, 8 clients): {tps[8]:.0f} scans/s")
+
+
+# --- py-spy ----------------------------------------------------------------------------
+
+
+def profile_start(
+    server_process: subprocess.Popen, output: Path, seconds: float
+) -> subprocess.Popen:
+    """py-spy on gunicorn's workers for `seconds`, samples holding the GIL only.
+
+    `--gil` leaves out the waits for PostgreSQL (psycopg waits with the GIL
+    released), which py-spy's idle detection would otherwise count as work. It
+    pauses a worker 100 times a second to read its stack: the run is slower, but
+    only the shares matter here.
+    """
+    py_spy = shutil.which("py-spy") or str(PYTHON.parent / "py-spy")
+    if not Path(py_spy).exists():
+        sys.exit("BENCH_PROFILE=1 needs py-spy: .venv/bin/pip install py-spy")
+    command = [py_spy, "record", "--pid", str(server_process.pid), "--subprocesses"]
+    command += ["--format", "raw", "--nolineno", "--rate", "100", "--gil"]
+    command += ["--duration", str(max(int(seconds) - 1, 1)), "--output", str(output)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# Where a scan's CPU goes, by function (inclusive): the request's parts, then the ORM's.
+PROFILE_PARTS = (
+    ("WSGIHandler.__call__", "the request in Django (middleware included)"),
+    ("APIView.dispatch", "  the DRF view"),
+    ("TokenAuthentication.authenticate", "    token lookup"),
+    ("HasActiveMembership.has_permission", "    membership check"),
+    ("visit_record", "    counter.services.visit_record"),
+    ("_card_identify", "      token signature check"),
+    ("counter_session_now", "      counter open now? (process cache)"),
+    ("_pass_for_scan", "      pass row FOR UPDATE"),
+    ("_usage", "      visits aggregate"),
+    ("QuerySet.create", "      visit insert"),
+    ("Atomic.__exit__", "      COMMIT"),
+    ("verdict_data", "    verdict as JSON"),
+    ("SQLCompiler.as_sql", "ORM: compiling SQL (every query)"),
+    ("QuerySet._filter_or_exclude", "ORM: building filters"),
+    ("QuerySet.annotate", "ORM: building annotations"),
+    ("CursorWrapper.execute", "executing SQL (psycopg, without the waits)"),
+)
+
+
+def profile_print(path: Path, top: int = 15) -> None:
+    """Shares of the workers' CPU samples: the scan's parts, then the busiest functions."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _space, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        frames = [re.sub(r" \(.*\)$", "", f) for f in stack.split(";")[1:]]
+        if "WSGIHandler.__call__" not in frames:
+            continue  # gunicorn's own loop, not a request
+        total += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+        own[stack.split(";")[-1].replace(str(ROOT) + "/", "")] += int(count)
+    if not total:
+        print("  no samples")
+        return
+    print(f"  {total} samples in requests; share of them under each function:")
+    for frame, label in PROFILE_PARTS:
+        print(f"  {100 * inclusive[frame] / total:5.1f} %  {label} ({frame})")
+    print("  busiest functions (own time):")
+    for frame, count in own.most_common(top):
+        name = re.sub(r"\(.*site-packages/", "(", frame)
+        print(f"  {100 * count / total:5.1f} %  {name[:110]}")

@@ -1,0 +1,71 @@
+"""Dates a person types get sensible bounds and a clear error, in the pages and the API."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _day_and_keys(frozen_day, pass_keys):
+    return frozen_day
+
+
+@pytest.mark.parametrize(
+    ("assessed_on", "code", "words"),
+    [
+        ("1999-03-02", "assessment_too_old", "plus d'un an"),
+        ("2025-02-28", "assessment_too_old", "au plus tôt le 01/03/2025"),
+        ("2026-03-03", "assessment_in_future", "dans le futur"),
+    ],
+)
+def test_an_assessment_dated_out_of_bounds_is_refused_in_the_api_and_the_page(
+    api, client, social_worker_a, household_a, assessed_on, code, words
+):
+    before = household_a.assessments.count()
+    api.force_authenticate(social_worker_a)
+    response = api.post(
+        f"/api/households/{household_a.pk}/assessments/",
+        {"assessed_on": assessed_on, "outcome": "granted"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == (code, "assessed_on")
+
+    client.force_login(social_worker_a)
+    page = client.post(
+        f"/households/{household_a.pk}/assessments/new/",
+        {"assessed_on": assessed_on, "outcome": "granted"},
+    )
+    assert page.status_code == 422
+    assert words in page.content.decode().replace("&#x27;", "'")
+    assert household_a.assessments.count() == before
+
+
+def test_an_assessment_of_a_year_ago_is_still_accepted(api, social_worker_a, household_a):
+    api.force_authenticate(social_worker_a)
+    response = api.post(
+        f"/api/households/{household_a.pk}/assessments/",
+        {"assessed_on": "2025-03-02", "outcome": "granted"},
+        format="json",
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("year", [1900, 1915, 2027])
+def test_a_birth_year_out_of_bounds_is_refused(api, social_worker_a, partner_a, year):
+    api.force_authenticate(social_worker_a)
+    response = api.post(
+        "/api/households/",
+        {
+            "first_name": "Rose",
+            "last_name": "Lenoir",
+            "birth_year": year,
+            "postal_code": "5000",
+            "commune": "Namur",
+            "legal_basis": "consent",
+            "legal_basis_recorded_on": "2026-03-02",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "birth_year" in response.json()["errors"]
