@@ -3,6 +3,7 @@
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 from celery.signals import worker_ready
@@ -27,7 +28,7 @@ def ensure_broker_folders() -> None:
 ensure_broker_folders()
 
 
-@worker_ready.connect
-def beat_once_at_start(sender, **kwargs) -> None:
+@worker_ready.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
+def beat_once_at_start(sender: Any, **kwargs: Any) -> None:
     """Report the worker alive at once rather than at the next minute of the schedule."""
     sender.app.send_task("worker.tasks.worker_heartbeat")

@@ -57,7 +57,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_database(name: str, default: str) -> dict:
+def env_database(name: str, default: str) -> dj_database_url.DBConfig:
     raw = os.environ.get(name) or default
     if not raw.startswith(("postgres://", "postgresql://", "sqlite://")):
         config_error(name, "a postgres://user@host:port/name or sqlite:///path URL", _redact(raw))

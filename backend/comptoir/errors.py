@@ -6,6 +6,8 @@ answer (`network.api_policy.DOMAIN_ERROR_STATUS` maps each kind to a status).
 
 from enum import StrEnum
 
+from django.forms import BaseForm
+
 
 class ErrorKind(StrEnum):
     """What sort of refusal it is, so that every interface can answer it in its own way."""
@@ -41,3 +43,9 @@ class DomainError(Exception):
             self.code = code
         if kind is not None:
             self.kind = kind
+
+
+def form_add_refusal(form: BaseForm, refusal: DomainError) -> None:
+    """Show a service's refusal next to the field it concerns, or above the form."""
+    field = refusal.field if refusal.field in form.fields else None
+    form.add_error(field, refusal.message)

@@ -7,6 +7,7 @@ var/). Production (COMPTOIR_ENV=production) refuses insecure values.
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 from csp.constants import NONE, SELF
 
 from comptoir.env import (
@@ -20,6 +21,10 @@ from comptoir.env import (
     env_str,
     redis_with_db,
 )
+
+# Lets the code write the generic types mypy checks (`admin.ModelAdmin[Household]`,
+# `forms.ModelForm[Household]`) on Django classes that do not accept them at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # backend/
 ROOT_DIR = BASE_DIR.parent
@@ -182,6 +187,8 @@ LANGUAGE_CODE = "fr"
 # Each language is named in itself: that is how a reader finds their own.
 LANGUAGES = [("fr", "Français"), ("nl", "Nederlands"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates day first and times on 24 hours in every language (Django's English is American).
+FORMAT_MODULE_PATH = ["comptoir.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
@@ -256,9 +263,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Comptoir <comptoir@localhost>")
 
 REST_FRAMEWORK = {
+    # The first class names the challenge of an anonymous call: the token's gives
+    # 401 with `WWW-Authenticate: Token`, the session's has none and DRF would
+    # answer 403. Order changes nothing else: a request without a token header is
+    # still authenticated by its session, which still enforces CSRF.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["network.api_policy.HasActiveMembership"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -270,8 +281,10 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Comptoir API",
     "DESCRIPTION": (
-        "Access passes, counters, stock and food aid. Browsers use their session; "
-        "devices send `Authorization: Token <key>` (POST /api/auth/token/)."
+        "The network's organisations and conventions; the partner services' households, "
+        "social assessments and access passes; the public keys that verify cards; the "
+        "counter's scans. Browsers use their session; devices send "
+        "`Authorization: Token <key>` (POST /api/auth/token/)."
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from network import views as network_views
 
@@ -9,6 +12,9 @@ admin.site.site_title = "Comptoir"
 urlpatterns = [
     path("", network_views.root, name="root"),
     path("healthz", network_views.healthz, name="healthz"),
+    # Pages without an icon link (the browsable API, error pages) make browsers ask here.
+    # Lazy: in production the static file's hashed name is known only once the app runs.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),
     path("", include("network.urls")),
     path("", include("passes.urls")),
     path("", include("schedules.urls")),

@@ -7,16 +7,22 @@ its existence does not leak.
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeGuard, cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from network.models import Membership, Organisation, Role
+from network.models import Membership, Organisation, Role, User
 
 
 class Perm(StrEnum):
@@ -80,7 +86,32 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
 NETWORK_WIDE_ROLES = frozenset({Role.COORDINATOR})
 
 
-def usable_memberships(user: Any) -> QuerySet[Membership]:
+class HtmxRequest(HttpRequest):
+    """Any request: django-htmx's middleware tells whether htmx sent it."""
+
+    htmx: HtmxDetails
+
+
+class AuthenticatedRequest(HtmxRequest):
+    """A request of a logged-in user (behind `login_required` or `role_required`)."""
+
+    user: User
+
+
+class MemberRequest(AuthenticatedRequest):
+    """A request that passed `role_required`: a logged-in user acting in one membership."""
+
+    membership: Membership
+
+
+def is_authenticated(request: HttpRequest) -> TypeGuard[AuthenticatedRequest]:
+    return request.user.is_authenticated
+
+
+P = ParamSpec("P")
+
+
+def usable_memberships(user: User | AnonymousUser) -> QuerySet[Membership]:
     """Memberships that let the user act: active, in an active organisation."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Membership.objects.none()
@@ -89,7 +120,7 @@ def usable_memberships(user: Any) -> QuerySet[Membership]:
     ).select_related("organisation")
 
 
-def user_memberships(user: Any) -> list[Membership]:
+def user_memberships(user: User | AnonymousUser) -> list[Membership]:
     """The usable memberships, read once per request (kept on the user object)."""
     cache_attr = "_comptoir_memberships"
     memberships = getattr(user, cache_attr, None)
@@ -100,11 +131,11 @@ def user_memberships(user: Any) -> list[Membership]:
     return memberships
 
 
-def _memberships_with(user: Any, perm: Perm) -> list[Membership]:
+def _memberships_with(user: User, perm: Perm) -> list[Membership]:
     return [m for m in user_memberships(user) if perm in ROLE_PERMS[m.role]]
 
 
-def has_perm(user: Any, perm: Perm, organisation: Organisation | int | None) -> bool:
+def has_perm(user: User, perm: Perm, organisation: Organisation | int | None) -> bool:
     """May `user` do `perm` in `organisation`?"""
     org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
     for membership in _memberships_with(user, perm):
@@ -113,11 +144,11 @@ def has_perm(user: Any, perm: Perm, organisation: Organisation | int | None) -> 
     return False
 
 
-def has_perm_anywhere(user: Any, perm: Perm) -> bool:
+def has_perm_anywhere(user: User, perm: Perm) -> bool:
     return bool(_memberships_with(user, perm))
 
 
-def organisations_with_perm(user: Any, perm: Perm) -> QuerySet[Organisation]:
+def organisations_with_perm(user: User, perm: Perm) -> QuerySet[Organisation]:
     """The organisations in which `user` may do `perm` (scopes lists and lookups)."""
     memberships = _memberships_with(user, perm)
     if any(m.role in NETWORK_WIDE_ROLES for m in memberships):
@@ -125,7 +156,7 @@ def organisations_with_perm(user: Any, perm: Perm) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=[m.organisation_id for m in memberships])
 
 
-def scope_q(user: Any, perm: Perm, *fields: str) -> Q:
+def scope_q(user: User, perm: Perm, *fields: str) -> Q:
     """A filter keeping rows whose organisation (through any of `fields`) is allowed."""
     memberships = _memberships_with(user, perm)
     if any(m.role in NETWORK_WIDE_ROLES for m in memberships):
@@ -137,7 +168,7 @@ def scope_q(user: Any, perm: Perm, *fields: str) -> Q:
     return query
 
 
-def refusal_reason(user: Any) -> str | None:
+def refusal_reason(user: User) -> str | None:
     """Why an authenticated user cannot act at all, in their language; None if they can."""
     if user_memberships(user):
         return None
@@ -191,13 +222,95 @@ def membership_for_role(request: HttpRequest, roles: Iterable[str]) -> Membershi
     return candidates[0] if candidates else None
 
 
-def role_required(*roles: str) -> Callable:
+# Each role's home page (URL names: the pages live in the apps above this one), in the
+# order the header lists them, with the short name of that page.
+ROLE_HOME: dict[str, str] = {
+    Role.SOCIAL_WORKER: "passes:home-social-worker",
+    Role.PARTNER_HEAD: "passes:home-partner-head",
+    Role.VOLUNTEER: "counter:home",
+    Role.MANAGER: "counter:manager-home",
+    Role.COORDINATOR: "reports:coordinator-home",
+}
+ROLE_HOME_LABEL: dict[str, Promise] = {
+    Role.SOCIAL_WORKER: gettext_lazy("Travail social"),
+    Role.PARTNER_HEAD: gettext_lazy("Responsable de service"),
+    Role.VOLUNTEER: gettext_lazy("Comptoir"),
+    Role.MANAGER: gettext_lazy("Gestion du service"),
+    Role.COORDINATOR: gettext_lazy("Coordination"),
+}
+
+
+@dataclass(frozen=True)
+class RoleHome:
+    """A home page the user may open: one per role they hold."""
+
+    role: str
+    url: str
+    label: str
+    organisations: tuple[str, ...]
+    current: bool
+
+
+def role_homes(request: HttpRequest) -> list[RoleHome]:
+    """The home pages of the user's roles, for the header and the refusal page.
+
+    A counter's session opens its counter only (see `counter_session_membership`).
+    """
+    if not getattr(request.user, "is_authenticated", False):
+        return []
+    counter = counter_session_membership(request)
+    memberships = [counter] if counter else user_memberships(request.user)
+    current = getattr(request, "membership", None)
+    homes = []
+    for role, url_name in ROLE_HOME.items():
+        held = [m for m in memberships if m.role == role]
+        if held:
+            homes.append(
+                RoleHome(
+                    role=role,
+                    url=reverse(url_name),
+                    label=str(ROLE_HOME_LABEL[role]),
+                    organisations=tuple(m.organisation.name for m in held),
+                    current=current is not None and current.role == role,
+                )
+            )
+    return homes
+
+
+def _refusal(request: AuthenticatedRequest, roles: Iterable[str]) -> HttpResponse:
+    """The 403 page of a role-restricted page: for whom the page is, and the user's homes.
+
+    Someone with no usable role at all is told why instead (no role yet, role withdrawn,
+    organisation deactivated); a counter's session is told how to leave it.
+    """
+    if not user_memberships(request.user):
+        context: dict[str, Any] = {"reason": refusal_reason(request.user)}
+    else:
+        counter = counter_session_membership(request)
+        held = [counter] if counter else user_memberships(request.user)
+        context = {
+            "page_roles": [Role(role).label for role in roles],
+            "user_roles": [f"{Role(m.role).label} · {m.organisation.name}" for m in held],
+            "homes": role_homes(request),
+            "counter_session": counter,
+        }
+    return render(request, "network/no_access.html", context, status=403)
+
+
+def role_required(
+    *roles: str,
+) -> Callable[
+    [Callable[Concatenate[MemberRequest, P], HttpResponse]],
+    Callable[Concatenate[HttpRequest, P], HttpResponse],
+]:
     """View decorator: the user must hold one of `roles`; the membership is passed on."""
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(
+        view: Callable[Concatenate[MemberRequest, P], HttpResponse],
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
+        def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            if not is_authenticated(request):
                 from django.contrib.auth.views import redirect_to_login
 
                 response = redirect_to_login(request.get_full_path())
@@ -209,19 +322,11 @@ def role_required(*roles: str) -> Callable:
                 return response
             membership = membership_for_role(request, roles)
             if membership is None:
-                counter = counter_session_membership(request)
-                reason = refusal_reason(request.user) or (
-                    _(
-                        "Cette session est celle du comptoir « %(name)s » : terminez le service "
-                        "(Fin de service) et reconnectez-vous pour agir dans un autre rôle."
-                    )
-                    % {"name": counter.organisation.name}
-                    if counter
-                    else _("Cette page est réservée à un autre rôle que le vôtre.")
-                )
-                return render(request, "network/no_access.html", {"reason": reason}, status=403)
-            request.membership = membership
-            return view(request, *args, **kwargs)
+                return _refusal(request, roles)
+            # From here on the request is what `MemberRequest` says: a user, a membership.
+            member_request = cast(MemberRequest, request)
+            member_request.membership = membership
+            return view(member_request, *args, **kwargs)
 
         return wrapped
 

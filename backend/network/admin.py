@@ -1,36 +1,37 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
 from network.models import AuditEntry, Convention, Membership, Organisation, UsageRule, User
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
     extra = 0
     autocomplete_fields = ["organisation"]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, (None, {"fields": ("language",)}))
+class UserAdmin(DjangoUserAdmin[User]):
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), (None, {"fields": ("language",)}))
     inlines = [MembershipInline]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ["name", "kind", "partner_kind", "service_kind", "city", "is_active"]
     list_filter = ["kind", "is_active", "country"]
     search_fields = ["name", "city"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class UsageRuleInline(admin.TabularInline):
+class UsageRuleInline(admin.TabularInline[UsageRule, Convention]):
     model = UsageRule
     extra = 0
 
 
 @admin.register(Convention)
-class ConventionAdmin(admin.ModelAdmin):
+class ConventionAdmin(admin.ModelAdmin[Convention]):
     """Prefer the conventions page: it keeps the version and the audit trail."""
 
     list_display = ["reference", "partner", "starts_on", "ends_on", "max_active_passes", "version"]
@@ -41,18 +42,18 @@ class ConventionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     """Read-only: the trail is written by the application, never edited."""
 
     list_display = ["at", "actor_username", "action", "organisation", "target_type", "target_id"]
     list_filter = ["action"]
     search_fields = ["actor_username", "action", "target_id"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

@@ -3,10 +3,12 @@
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +16,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from network.access import Perm, has_perm_anywhere, refusal_reason, scope_q
+from network.api_policy import api_user
 from network.audit import audit_record
 from network.models import Convention, Organisation
 from network.serializers import (
@@ -43,27 +46,27 @@ class UserLanguageApiView(APIView):
 class MeApi(APIView):
     @extend_schema(responses=MeSerializer, summary="The current user and their roles")
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user).data)
+        return Response(MeSerializer(api_user(request)).data)
 
 
-class OrganisationListApi(generics.ListAPIView):
+class OrganisationListApi(generics.ListAPIView[Organisation]):
     """Organisations the caller may see: their own, or all of them for the coordination."""
 
     serializer_class = OrganisationSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Organisation]:
         return Organisation.objects.filter(
-            scope_q(self.request.user, Perm.ORGANISATION_VIEW, "pk")
+            scope_q(api_user(self.request), Perm.ORGANISATION_VIEW, "pk")
         ).order_by("name")
 
 
-class ConventionListApi(generics.ListAPIView):
+class ConventionListApi(generics.ListAPIView[Convention]):
     """Conventions of the caller's partner or collective service, or all for the coordination."""
 
     serializer_class = ConventionSerializer
 
-    def get_queryset(self):
-        user = self.request.user
+    def get_queryset(self) -> QuerySet[Convention]:
+        user = api_user(self.request)
         if not has_perm_anywhere(user, Perm.CONVENTION_VIEW):
             return Convention.objects.none()
         return (
@@ -77,10 +80,15 @@ class ConventionListApi(generics.ListAPIView):
 class TokenObtainApi(APIView):
     """Exchange a username and password for a device token (for counter tablets)."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # No authenticator here (so no CSRF check for devices), yet a wrong password is
+        # a failed authentication: 401 with the token challenge, not DRF's fallback 403.
+        return "Token"
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request: Request) -> Response:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from comptoir.errors import DomainError, ErrorKind
 from network.access import refusal_reason
+from network.models import User
 
 # How the API answers each kind of domain refusal.
 DOMAIN_ERROR_STATUS = {
@@ -34,7 +35,15 @@ class HasActiveMembership(permissions.BasePermission):
         return True
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
+def api_user(request: Request) -> User:
+    """The caller of an API view: `HasActiveMembership` let only logged-in users through."""
+    user = request.user
+    if not user.is_authenticated:
+        raise exceptions.NotAuthenticated()
+    return user
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error answers `{"code": ..., "detail": ...}`."""
     from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
     from django.http import Http404

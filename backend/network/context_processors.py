@@ -2,14 +2,19 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from network.access import user_memberships
+from network.access import counter_session_membership, role_homes, user_memberships
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:
-    """The memberships shown in the header's role switcher."""
+    """The header's ways home: each role's home page, the role switcher, the admin."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = user_memberships(user)
-    current = getattr(request, "membership", None)
-    return {"user_memberships": memberships, "current_membership": current}
+    counter = counter_session_membership(request)
+    return {
+        "user_memberships": user_memberships(user),
+        "current_membership": getattr(request, "membership", None),
+        "role_homes": role_homes(request),
+        # A counter's tablet is shared: it opens that counter and nothing else.
+        "counter_session": counter is not None,
+    }

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from kombu import Connection
+from kombu.connection import Connection
 
 from network.models import WorkerHeartbeat
 

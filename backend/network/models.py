@@ -98,38 +98,6 @@ class Organisation(models.Model):
         return self.get_kind_display()
 
 
-class PartnerManager(models.Manager):
-    def get_queryset(self) -> models.QuerySet:
-        return super().get_queryset().filter(kind=Organisation.Kind.PARTNER)
-
-
-class CollectiveServiceManager(models.Manager):
-    def get_queryset(self) -> models.QuerySet:
-        return super().get_queryset().filter(kind=Organisation.Kind.SERVICE)
-
-
-class Partner(Organisation):
-    """A partner social service (CPAS, mutualité, ONE, shelter) that issues passes."""
-
-    objects = PartnerManager()
-
-    class Meta:
-        proxy = True
-        verbose_name = _("service partenaire")
-        verbose_name_plural = _("services partenaires")
-
-
-class CollectiveService(Organisation):
-    """A counter: social shop, food cooperative, food-aid point, vestiaire."""
-
-    objects = CollectiveServiceManager()
-
-    class Meta:
-        proxy = True
-        verbose_name = _("service collectif")
-        verbose_name_plural = _("services collectifs")
-
-
 class Role(models.TextChoices):
     SOCIAL_WORKER = "social_worker", _("Travailleur·euse social·e")
     PARTNER_HEAD = "partner_head", _("Responsable de service partenaire")

@@ -1,9 +1,11 @@
+from typing import Any, cast
+
 from rest_framework import serializers
 
 from network.models import Convention, Membership, Organisation, User
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
     class Meta:
         model = Organisation
         fields = [
@@ -20,7 +22,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         ]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(serializers.ModelSerializer[Membership]):
     organisation = OrganisationSerializer(read_only=True)
 
     class Meta:
@@ -28,22 +30,24 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "role", "organisation"]
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(serializers.ModelSerializer[User]):
     memberships = serializers.SerializerMethodField()
 
     class Meta:
         model = User
         fields = ["id", "username", "first_name", "last_name", "language", "memberships"]
 
-    def get_memberships(self, user: User) -> list[dict]:
+    def get_memberships(self, user: User) -> list[dict[str, Any]]:
         from network.access import user_memberships
 
-        return MembershipSerializer(user_memberships(user), many=True).data
+        memberships = MembershipSerializer(user_memberships(user), many=True)
+        # many=True makes a ListSerializer, whose data is a list; the stubs do not model it.
+        return cast(list[dict[str, Any]], memberships.data)
 
 
-class ConventionSerializer(serializers.ModelSerializer):
-    partner = serializers.PrimaryKeyRelatedField(read_only=True)
-    services = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+class ConventionSerializer(serializers.ModelSerializer[Convention]):
+    partner = serializers.PrimaryKeyRelatedField[Organisation](read_only=True)
+    services = serializers.PrimaryKeyRelatedField[Organisation](many=True, read_only=True)
 
     class Meta:
         model = Convention
@@ -59,10 +63,10 @@ class ConventionSerializer(serializers.ModelSerializer):
         ]
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(serializers.Serializer[dict[str, str]]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(serializers.Serializer[dict[str, str]]):
     token = serializers.CharField()

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from network.access import (
+    ROLE_HOME,
     Perm,
     counter_session_membership,
     refusal_reason,
@@ -39,14 +40,6 @@ from network.services import (
     partner_register,
     user_set_language,
 )
-
-ROLE_HOME = {
-    Role.SOCIAL_WORKER: "passes:home-social-worker",
-    Role.PARTNER_HEAD: "passes:home-partner-head",
-    Role.VOLUNTEER: "counter:home",
-    Role.MANAGER: "counter:manager-home",
-    Role.COORDINATOR: "reports:coordinator-home",
-}
 
 
 class LoginView(auth_views.LoginView):

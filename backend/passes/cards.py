@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,7 +20,7 @@ from passes.selectors import pass_current_card, pass_token
 from passes.tokens import human_code_display
 
 
-def card_context(access_pass: AccessPass) -> dict:
+def card_context(access_pass: AccessPass) -> dict[str, Any]:
     """What a card shows: first name, partner, validity, services, human code. No more.
 
     The QR's token is left to each rendering (SVG or picture)."""
@@ -64,7 +65,7 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.I
 
 def _fit(
     draw: ImageDraw.ImageDraw, text: str, size: int, width: int, bold: bool = False
-) -> tuple[str, object]:
+) -> tuple[str, ImageFont.FreeTypeFont | ImageFont.ImageFont]:
     font = _font(size, bold)
     while draw.textlength(text, font=font) > width and size > 18:
         size -= 2

@@ -14,6 +14,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -28,9 +29,18 @@ from passes.tokens import (
 )
 
 
+class KeyringSpec(TypedDict):
+    """A keyring as the settings or the development file write it."""
+
+    deployment: int
+    signing: str  # the private key that signs: "<key id>:<base64>"
+    trusted: list[str]  # public keys of retired signing keys: "<key id>:<base64>"
+
+
 @functools.cache
 def keyring() -> Keyring:
     """The keyring of this deployment (read once per process)."""
+    spec: KeyringSpec
     if settings.PASS_SIGNING_KEY:
         spec = {
             "deployment": settings.PASS_DEPLOYMENT_ID,
@@ -53,19 +63,20 @@ def keyring_reset() -> None:
     keyring.cache_clear()
 
 
-def dev_keyring_spec(path: Path) -> dict:
+def dev_keyring_spec(path: Path) -> KeyringSpec:
     """Read the development keyring file, creating it (atomically) if missing."""
     if not path.exists():
-        spec = {
+        spec: KeyringSpec = {
             "deployment": secrets.randbelow(0xFFFF) + 1,
             "signing": private_key_format(1, Ed25519PrivateKey.generate()),
             "trusted": [],
         }
         _write_new(path, spec)
-    return json.loads(path.read_text())
+    written: KeyringSpec = json.loads(path.read_text())
+    return written
 
 
-def keyring_spec_rotated(spec: dict) -> dict:
+def keyring_spec_rotated(spec: KeyringSpec) -> KeyringSpec:
     """The same keyring with a new signing key; the old one joins the trusted keys.
 
     Raises ValueError when all 255 key ids are taken.
@@ -83,7 +94,7 @@ def keyring_spec_rotated(spec: dict) -> dict:
     }
 
 
-def dev_keyring_rotate(path: Path) -> dict:
+def dev_keyring_rotate(path: Path) -> KeyringSpec:
     """Make a new signing key; the old one stays trusted for the cards it signed."""
     spec = keyring_spec_rotated(dev_keyring_spec(path))
     path.write_text(json.dumps(spec, indent=2))
@@ -91,7 +102,7 @@ def dev_keyring_rotate(path: Path) -> dict:
     return spec
 
 
-def _write_new(path: Path, spec: dict) -> None:
+def _write_new(path: Path, spec: KeyringSpec) -> None:
     # Several processes may start at once (web and worker): the first link wins.
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as tmp:

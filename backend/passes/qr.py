@@ -6,6 +6,7 @@ import io
 
 import qrcode
 import qrcode.constants
+from PIL import Image
 from qrcode.image.svg import SvgPathImage
 
 # Medium correction (15 %) keeps a worn or creased paper card readable while the
@@ -23,7 +24,8 @@ def _qr(token: str, box_size: int) -> qrcode.QRCode:
 def qr_svg(token: str) -> str:
     """An SVG drawing that scales to any size (the quiet zone included)."""
     image = _qr(token, box_size=10).make_image(image_factory=SvgPathImage)
-    return image.to_string(encoding="unicode")
+    svg: str = image.to_string(encoding="unicode")
+    return svg
 
 
 def qr_png(token: str, box_size: int = 8) -> bytes:
@@ -33,8 +35,9 @@ def qr_png(token: str, box_size: int = 8) -> bytes:
     return buffer.getvalue()
 
 
-def qr_image(token: str, box_size: int = 8):
+def qr_image(token: str, box_size: int = 8) -> Image.Image:
     """The QR as a Pillow image (for composing the phone card)."""
-    return (
+    image: Image.Image = (
         _qr(token, box_size=box_size).make_image(fill_color="black", back_color="white").get_image()
     )
+    return image

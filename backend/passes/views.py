@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from comptoir.errors import form_add_refusal
 from network.access import Perm, has_perm, organisations_with_perm, role_required
 from network.models import Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
@@ -65,11 +66,6 @@ def home_partner_head(request: HttpRequest) -> HttpResponse:
     context = _partner_context(request)
     context["staff"] = staff_for_organisation(organisation=context["partner"])
     return render(request, "passes/home_partner_head.html", context)
-
-
-def _refusal_to_form(form, refusal: PassRefused) -> None:
-    field = refusal.field if refusal.field in form.fields else None
-    form.add_error(field, refusal.message)
 
 
 def _require_manage(request: HttpRequest, perm: Perm, organisation_id: int) -> None:
@@ -124,7 +120,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
                 members=form.members(),
             )
         except PassRefused as refusal:
-            _refusal_to_form(form, refusal)
+            form_add_refusal(form, refusal)
         else:
             messages.success(
                 request, _("Ménage enregistré. Enregistrez maintenant l'enquête sociale.")
@@ -181,7 +177,7 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
                 members=form.members(),
             )
         except PassRefused as refusal:
-            _refusal_to_form(form, refusal)
+            form_add_refusal(form, refusal)
         else:
             messages.success(request, _("Dossier mis à jour."))
             return redirect("passes:household-detail", household_id=household.pk)
@@ -214,7 +210,7 @@ def assessment_new(request: HttpRequest, household_id: int) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
             )
         except PassRefused as refusal:
-            _refusal_to_form(form, refusal)
+            form_add_refusal(form, refusal)
         else:
             messages.success(request, _("Enquête sociale enregistrée."))
             return redirect("passes:household-detail", household_id=household.pk)
@@ -272,7 +268,7 @@ def pass_new(request: HttpRequest, household_id: int) -> HttpResponse:
             else:
                 access_pass = services.pass_issue(actor=request.user, **terms)
         except PassRefused as refusal:
-            _refusal_to_form(form, refusal)
+            form_add_refusal(form, refusal)
         else:
             if not checking:
                 messages.success(request, _("Accès-pass délivré. Imprimez la carte."))
@@ -383,7 +379,7 @@ def pass_renew(request: HttpRequest, pass_id: int) -> HttpResponse:
                 today=today,
             )
         except PassRefused as refusal:
-            _refusal_to_form(form, refusal)
+            form_add_refusal(form, refusal)
         else:
             messages.success(request, _("Accès-pass renouvelé. Imprimez la nouvelle carte."))
             return redirect("passes:pass-detail", pass_id=access_pass.pk)

@@ -4,4 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class ReportsConfig(AppConfig):
     name = "reports"
-    verbose_name = _("Statistiques")
+    # The coordinator's home for now; the monthly statistics are not built yet.
+    verbose_name = _("Coordination")

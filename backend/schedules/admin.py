@@ -4,7 +4,7 @@ from schedules.models import Closure, OpeningRule
 
 
 @admin.register(OpeningRule)
-class OpeningRuleAdmin(admin.ModelAdmin):
+class OpeningRuleAdmin(admin.ModelAdmin[OpeningRule]):
     list_display = [
         "service",
         "recurrence",
@@ -17,7 +17,7 @@ class OpeningRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(admin.ModelAdmin[Closure]):
     list_display = ["service", "starts_on", "ends_on", "reason"]
     list_filter = ["service"]
     date_hierarchy = "starts_on"

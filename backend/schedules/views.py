@@ -1,7 +1,6 @@
 """Opening hours and closures (managers), the public page of a service, appointments."""
 
 from django.contrib import messages
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -11,7 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from comptoir.errors import DomainError
+from comptoir.errors import DomainError, form_add_refusal
 from network.access import Perm, has_perm, role_required
 from network.models import Organisation, Role
 from passes.models import Household
@@ -48,11 +47,6 @@ def service_public(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 # --- opening hours and closures (managers) ------------------------------------------
-
-
-def _refusal_to_form(form: Form, refusal: DomainError) -> None:
-    field = refusal.field if refusal.field in form.fields else None
-    form.add_error(field, refusal.message)
 
 
 def _back_to_hours(request: HttpRequest) -> HttpResponse:
@@ -99,7 +93,7 @@ def _rule_form(request: HttpRequest, rule: OpeningRule | None) -> HttpResponse:
                 user=request.user, service=service, data=form.rule_data(), rule=rule
             )
         except DomainError as refusal:
-            _refusal_to_form(form, refusal)
+            form_add_refusal(form, refusal)
         else:
             messages.success(request, _("Permanence enregistrée."))
             return redirect("schedules:hours")
@@ -147,7 +141,7 @@ def hours_closure_new(request: HttpRequest) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as refusal:
-            _refusal_to_form(form, refusal)
+            form_add_refusal(form, refusal)
         else:
             messages.success(request, _("Fermeture enregistrée."))
             return redirect("schedules:hours")

@@ -15,7 +15,7 @@ from counter.services import visit_record, visit_undo
 from passes.selectors import pass_token
 from passes.services import pass_issue
 from schedules.models import OpeningRule
-from tests.passes.helpers import assess, convention_make, household_make
+from tests.factories import assess, convention_make, household_make
 from tests.passes.test_concurrency import run_together
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))

@@ -1,21 +1,21 @@
 """Builders and browser steps for the counter's browser tests.
 
 The counter must be open while the live server answers on the real clock: one
-opening rule covers the whole day. Passes are issued through the services, as
-a social worker would, under a convention with one visit a week at the counter.
+opening rule covers the whole day (`counter_open_all_day`, the world-builder's).
+Passes are issued through the services, as a social worker would, under a
+convention with one visit a week at the counter.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import time
 from pathlib import Path
 
 from counter.models import Visit
+from demo.world import counter_open_all_day  # noqa: F401  (for the browser tests)
 from network.models import Convention, Organisation, User
 from passes.models import AccessPass
 from passes.services import MemberData
-from schedules.models import OpeningRule
 from tests.e2e.helpers_passes import household_make, pass_make
 
 SCAN_PATH = "/counter/scan/"
@@ -31,18 +31,6 @@ BROWSER_ARGS = [
 ]
 # What a volunteer can tap wearing gloves: about 12 mm, well above WCAG's 24 px minimum.
 GLOVE_TARGET_PX = 44
-
-
-def counter_open_all_day(service: Organisation) -> OpeningRule:
-    """Open every day from midnight to the last second, public holidays included."""
-    return OpeningRule.objects.create(
-        service=service,
-        recurrence="FREQ=DAILY",
-        starts_at=time(0, 0),
-        # 23:59:59 rather than 23:59: a run in the day's last minute still finds it open.
-        ends_at=time(23, 59, 59),
-        closes_on_public_holidays=False,
-    )
 
 
 def pass_for(

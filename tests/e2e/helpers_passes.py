@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from demo.world import assessment_make
 from network.models import Convention, Organisation, User
 from passes import keys
-from passes.models import AccessPass, Assessment, AssessmentReason, Household
-from passes.services import MemberData, assessment_record, household_register, pass_issue
+from passes.models import AssessmentReason, Household
+from passes.services import MemberData
+from tests import factories
 from tests.factories import TEST_PASSWORD
-from tests.passes import helpers as passes_helpers
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 _numbers = itertools.count(1)
@@ -57,7 +58,7 @@ def assessment_reasons(transactional_db):
     return AssessmentReason.objects.all()
 
 
-# --- builders -----------------------------------------------------------------------
+# --- builders: the world-builder's, with dates around the real today --------------------
 
 
 def convention_make(
@@ -72,7 +73,7 @@ def convention_make(
     visits_per_week: int | None = None,
 ) -> Convention:
     """A convention in force today (from a month ago to in about four months)."""
-    return passes_helpers.convention_make(
+    return factories.convention_make(
         partner,
         services,
         reference=reference or f"CONV-E2E-{next(_numbers)}",
@@ -95,35 +96,24 @@ def household_make(
     members: tuple[MemberData, ...] = (),
     granted: bool = False,
 ) -> Household:
-    number = next(_numbers)
-    household = household_register(
-        actor=actor,
-        partner=partner,
-        fields={
-            "first_name": first_name or f"Prénom{number}",
-            "last_name": last_name or f"Nom{number}",
-            "birth_year": birth_year,
-            "postal_code": "5000",
-            "commune": "Namur",
-            "language": language,
-            "legal_basis": Household.LegalBasis.PUBLIC_TASK,
-            "legal_basis_recorded_on": today() - timedelta(days=10),
-        },
+    household = factories.household_make(
+        actor,
+        partner,
+        first_name=first_name,
+        last_name=last_name,
+        birth_year=birth_year,
+        language=language,
         members=members,
+        recorded_on=today() - timedelta(days=10),
     )
     if granted:
-        assessment_record(
-            actor=actor,
-            household=household,
-            assessed_on=today() - timedelta(days=1),
-            outcome=Assessment.Outcome.GRANTED,
-            notes="Notes de test.",
+        assessment_make(
+            actor=actor, household=household, on=today() - timedelta(days=1), notes="Notes de test."
         )
     return household
 
 
-def pass_make(actor: User, household: Household, convention: Convention) -> AccessPass:
-    return pass_issue(actor=actor, household=household, convention=convention)
+pass_make = factories.pass_make
 
 
 # --- browser ------------------------------------------------------------------------

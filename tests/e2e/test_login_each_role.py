@@ -3,7 +3,9 @@
 import pytest
 from django.core.management import call_command
 
-from demo.management.commands.demo_load import DEMO_PASSWORD
+from demo.namur.data import DEMO_PASSWORD
+from demo.namur.open_counter import try_now
+from tests.e2e.helpers_counter import scan_by_hand
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +49,30 @@ def test_each_demo_role_logs_in_and_sees_its_home(
     assert page.url == live_server.url + home
     assert organisation in page.inner_text("body")
     screenshot(page, f"home-{role}")
+    assert page.csp_errors == []
+
+
+@pytest.mark.parametrize(
+    ("username", "counter"),
+    [("benevole.fourmi", "La Fourmi"), ("benevole.saintvincent", "Saint-Vincent")],
+)
+def test_each_counter_volunteer_lands_on_their_counter(page, live_server, demo, username, counter):
+    log_in(page, live_server.url, username)
+    page.wait_for_selector("[data-role-home=volunteer]")
+    assert page.url == live_server.url + "/counter/"
+    assert counter in page.inner_text(".counter-service")
+
+
+def test_the_counter_open_now_accepts_a_card_the_demo_suggests(page, live_server, demo, screenshot):
+    now = try_now()
+    log_in(page, live_server.url, now.counter.volunteers[0])
+    page.wait_for_selector("[data-role-home=volunteer]")
+    page.click("[data-type-code]")  # the card's code, typed as a person reads it
+    scan_by_hand(page, now.cards[0].code)
+    verdict = page.locator("#counter-live [data-verdict]")
+    assert verdict.get_attribute("data-verdict") == "accepted"
+    assert now.cards[0].first_name in verdict.inner_text()
+    screenshot(page, "demo-open-counter-accepted")
     assert page.csp_errors == []
 
 

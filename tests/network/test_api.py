@@ -1,6 +1,7 @@
 """The REST API: session and token auth, scoping, errors, schema and docs."""
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from network.models import Convention
@@ -36,9 +37,10 @@ def test_the_api_root_lists_its_collections_and_docs(api, db):
     assert {"me", "organisations", "conventions", "schema", "docs"} <= set(body)
 
 
-def test_the_api_refuses_anonymous_callers_with_a_code(api, db):
+def test_the_api_asks_anonymous_callers_to_authenticate(api, db):
     response = api.get("/api/me/")
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json()["code"] == "not_authenticated"
 
 
@@ -55,7 +57,8 @@ def test_a_device_gets_a_token_and_uses_it(api, volunteer_s):
 
 def test_a_wrong_password_gets_no_token(api, volunteer_s):
     response = api.post("/api/auth/token/", {"username": "vol.s", "password": "wrong"})
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json()["code"] == "invalid_credentials"
 
 
@@ -126,3 +129,29 @@ def test_token_requests_are_throttled(api, volunteer_s, settings):
         for _ in range(12)
     ]
     assert 429 in statuses
+
+
+# --- sessions and tokens --------------------------------------------------------------
+
+
+def test_a_browser_session_must_send_its_csrf_token_and_a_device_token_need_not(
+    social_worker_a,
+):
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.get("/login/")
+    csrf_token = browser.cookies["csrftoken"].value
+    browser.force_login(social_worker_a)
+    search = {"q": "Dupont"}
+
+    forged = browser.post("/api/households/search/", search, format="json")
+    assert forged.status_code == 403
+    assert forged.json()["code"] == "permission_denied"
+    assert "CSRF" in forged.json()["detail"]
+    genuine = browser.post(
+        "/api/households/search/", search, format="json", HTTP_X_CSRFTOKEN=csrf_token
+    )
+    assert genuine.status_code == 200
+
+    device = APIClient(enforce_csrf_checks=True)
+    device.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=social_worker_a)}")
+    assert device.post("/api/households/search/", search, format="json").status_code == 200

@@ -91,5 +91,8 @@ def test_the_demo_network_loads_once_whatever_the_number_of_runs(db, capsys):
         ("FREQ=WEEKLY;BYDAY=MO", "09:00", "12:00", True),
         ("FREQ=WEEKLY;BYDAY=TH", "14:00", "16:00", False),
     ]
-    assert Organisation.objects.get(slug="la-fourmi").opening_rules.count() == 3
+    # La Fourmi's three real sessions, and the demo's own: every day, all day.
+    fourmi = Organisation.objects.get(slug="la-fourmi").opening_rules
+    assert fourmi.count() == 4
+    assert fourmi.filter(recurrence="FREQ=DAILY", closes_on_public_holidays=False).exists()
     assert Organisation.objects.filter(kind="partner").count() == 3

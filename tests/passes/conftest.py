@@ -11,11 +11,12 @@ import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rest_framework.test import APIClient
 
-from network.models import Convention, UsageRule
+from demo.world import assessment_make
 from passes.keys import keyring, keyring_reset
-from passes.models import Assessment, AssessmentReason
-from passes.services import MemberData, assessment_record, household_register, pass_issue
+from passes.models import AssessmentReason
+from passes.services import MemberData, pass_issue
 from passes.tokens import private_key_format, public_key_format
+from tests.factories import convention_make, household_make
 
 TODAY = date(2026, 3, 2)
 
@@ -51,27 +52,10 @@ def make_convention(service_s):
     """A convention of 2026 opening service S, with a weekly visit and a monthly budget."""
 
     def make(partner, reference, **overrides):
-        fields = {
-            "starts_on": date(2026, 1, 1),
-            "ends_on": date(2026, 12, 31),
-            "max_active_passes": 3,
-            "max_pass_days": 90,
-            **overrides,
-        }
-        convention = Convention.objects.create(partner=partner, reference=reference, **fields)
-        convention.services.set([service_s])
-        UsageRule.objects.create(
-            convention=convention, service=service_s, kind="visits", period="week", quantity=1
+        overrides.setdefault("max_active_passes", 3)
+        return convention_make(
+            partner, [service_s], reference=reference, budget=(4000, 1500), **overrides
         )
-        UsageRule.objects.create(
-            convention=convention,
-            service=service_s,
-            kind="budget",
-            period="month",
-            budget_base_cents=4000,
-            budget_per_extra_member_cents=1500,
-        )
-        return convention
 
     return make
 
@@ -83,29 +67,22 @@ def make_household():
     def make(actor, partner, first_name="Marie", last_name="Dupont", birth_year=1980, **kw):
         members = kw.pop("members", [MemberData("3-14", "f"), MemberData("25-64", "m")])
         granted = kw.pop("granted", False)
-        household = household_register(
-            actor=actor,
-            partner=partner,
-            fields={
-                "first_name": first_name,
-                "last_name": last_name,
-                "birth_year": birth_year,
-                "postal_code": "5000",
-                "commune": "Namur",
-                "language": "fr",
-                "legal_basis": "public_task",
-                "legal_basis_recorded_on": date(2026, 2, 1),
-                **kw,
-            },
+        household = household_make(
+            actor,
+            partner,
+            first_name=first_name,
+            last_name=last_name,
+            birth_year=birth_year,
+            recorded_on=date(2026, 2, 1),
             members=members,
+            **kw,
         )
         if granted:
-            assessment_record(
+            assessment_make(
                 actor=actor,
                 household=household,
-                assessed_on=date(2026, 2, 20),
-                outcome=Assessment.Outcome.GRANTED,
-                reasons=list(AssessmentReason.objects.filter(code="low_income")),
+                on=date(2026, 2, 20),
+                reasons=AssessmentReason.objects.filter(code="low_income"),
                 notes="Loyer impayé depuis janvier.",
             )
         return household

@@ -1,21 +1,18 @@
-"""Builders and fixtures for the passes tests (import what a module needs)."""
+"""Keys and counts for the passes tests (import what a module needs).
+
+The rows these tests need come from the world-builder, through `tests.factories`.
+"""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from network.models import Convention, Organisation, UsageRule, User
 from passes import keys
-from passes.models import AccessPass, Assessment, Household, PassCard, PassEvent
-from passes.services import assessment_record, household_register
+from passes.models import AccessPass, PassCard, PassEvent
 from passes.tokens import Keyring, keyring_build, private_key_format
-
-_numbers = itertools.count(1)
 
 
 def private_spec(key_id: int) -> str:
@@ -37,75 +34,6 @@ def dev_keyring_in(settings, tmp_path: Path) -> Iterator[Path]:
     keys.keyring_reset()
     yield settings.PASS_KEYRING_FILE
     keys.keyring_reset()
-
-
-def convention_make(
-    partner: Organisation,
-    services: list[Organisation],
-    *,
-    starts_on: date = date(2026, 1, 1),
-    ends_on: date = date(2026, 12, 31),
-    max_active_passes: int = 10,
-    max_pass_days: int = 90,
-    visits_per_week: int | None = 1,
-    reference: str = "",
-) -> Convention:
-    convention = Convention.objects.create(
-        partner=partner,
-        reference=reference or f"CONV-{next(_numbers)}",
-        starts_on=starts_on,
-        ends_on=ends_on,
-        max_active_passes=max_active_passes,
-        max_pass_days=max_pass_days,
-    )
-    convention.services.set(services)
-    if visits_per_week is not None:
-        for service in services:
-            UsageRule.objects.create(
-                convention=convention,
-                service=service,
-                kind=UsageRule.Kind.VISITS,
-                period=UsageRule.Period.WEEK,
-                quantity=visits_per_week,
-            )
-    return convention
-
-
-def household_make(
-    actor: User,
-    partner: Organisation,
-    *,
-    first_name: str = "",
-    last_name: str = "",
-    birth_year: int = 1980,
-) -> Household:
-    number = next(_numbers)
-    return household_register(
-        actor=actor,
-        partner=partner,
-        fields={
-            "first_name": first_name or f"Prénom{number}",
-            "last_name": last_name or f"Nom{number}",
-            "birth_year": birth_year,
-            "postal_code": "5000",
-            "commune": "Namur",
-            "language": "fr",
-            "legal_basis": Household.LegalBasis.PUBLIC_TASK,
-            "legal_basis_recorded_on": date(2026, 1, 5),
-        },
-    )
-
-
-def assess(
-    actor: User,
-    household: Household,
-    outcome: str = Assessment.Outcome.GRANTED,
-    *,
-    on: date = date(2026, 2, 1),
-) -> Assessment:
-    return assessment_record(
-        actor=actor, household=household, assessed_on=on, outcome=outcome, today=on
-    )
 
 
 def row_counts() -> tuple[int, int, int]:

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from passes.models import AccessPass, PassCard, PassEvent
 from passes.services import PassRefused, pass_issue, pass_replace, passes_expire_due
-from tests.passes.helpers import assess, convention_make, household_make
+from tests.factories import assess, convention_make, household_make
 
 TODAY = date(2026, 3, 2)
 

@@ -161,7 +161,7 @@ def test_rotation_keeps_old_cards_readable_and_signs_new_ones_with_the_new_key(d
 def test_a_pass_token_is_signed_with_the_current_key(dev_keyring, social_worker_a, partner_a):
     from passes.selectors import pass_check, pass_token
     from passes.services import pass_issue
-    from tests.passes.helpers import assess, convention_make, household_make
+    from tests.factories import assess, convention_make, household_make
 
     household = household_make(social_worker_a, partner_a)
     assess(social_worker_a, household, on=date(2026, 3, 1))

@@ -21,7 +21,9 @@ def check(client, household, data):
     return response, [q["sql"].upper() for q in captured.captured_queries]
 
 
-def test_the_live_check_writes_and_locks_nothing(client, social_worker_a, household_a, convention_a):
+def test_the_live_check_writes_and_locks_nothing(
+    client, social_worker_a, household_a, convention_a
+):
     client.force_login(social_worker_a)
     response, sql = check(client, household_a, {"convention": convention_a.pk})
 

@@ -8,24 +8,31 @@ under; a convention that does not open service S.
 Each case is one request by one persona on one action, and checks:
 
 - the status, exactly (see EXPECTED); for an anonymous page, the redirect to the login
-  page with `next`; for an API error, a JSON body with `code` and `detail`;
+  page with `next`; for an API error, a JSON body with `code` and `detail` (and for a
+  401, the `WWW-Authenticate: Token` challenge);
 - for everyone but partner A's own staff: no personal data of A's household in the
   body, no change to A's records, no audited read of A's notes, and for a refusal no
   row written anywhere;
 - for partner A's own staff: the action works, changes A's records exactly when it
   should (the htmx check of the issue form does not), and reading notes is audited.
+
+Beyond passes, the last test walks every operation of the API's own schema and checks
+that each one refuses the anonymous caller (401) and the user without a role (403).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from rest_framework.test import APIClient
 
+from counter.services import visit_record
 from network.models import AuditEntry, Convention, Organisation
 from passes.forms import member_field_name
 from passes.models import (
@@ -37,7 +44,9 @@ from passes.models import (
     PassCard,
     PassEvent,
 )
+from passes.selectors import pass_token
 from passes.services import assessment_record, pass_issue, pass_suspend
+from schedules.models import OpeningRule
 
 pytestmark = pytest.mark.django_db
 
@@ -555,17 +564,20 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "manager_s": NOT_A_PARTNER,
     "coordinator": NOT_A_PARTNER,
     "user_without_role": every(page=403, htmx=403, api=403),
-    # DRF answers 403 (not 401): its first authentication class is the session's,
-    # which sends no WWW-Authenticate challenge.
-    "anonymous": every(page=LOGIN, htmx=LOGIN, api=403),
+    # Pages send the browser to the login page; the API asks for credentials.
+    "anonymous": every(page=LOGIN, htmx=LOGIN, api=401),
 }
 for _persona, _expected in EXPECTED.items():
     assert _expected.keys() == OWNER.keys(), _persona
 
 # The `code` of an API error, per persona where it is not the status's usual one.
-API_ERROR_CODES = {400: "invalid", 403: "permission_denied", 404: "not_found"}
+API_ERROR_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+}
 API_ERROR_CODES_FOR = {
-    "anonymous": {403: "not_authenticated"},
     "user_without_role": {403: "no_active_membership"},
 }
 
@@ -683,6 +695,7 @@ def assert_api_error(response, persona: str, status: int) -> None:
     assert {"code", "detail"} <= body.keys()
     code = API_ERROR_CODES_FOR.get(persona, {}).get(status, API_ERROR_CODES[status])
     assert body["code"] == code
+    assert response.get("WWW-Authenticate") == ("Token" if status == 401 else None)
 
 
 COLLECTIONS = {
@@ -848,3 +861,108 @@ def test_another_partners_household_reads_like_an_unknown_id(world, social_worke
         assert_no_leak(response, w)
     assert answers[0] == answers[1]
     assert row_counts() == before
+
+
+# --- every operation of the schema, walked ----------------------------------------------
+
+# Public by design: a device trades a password for a token. The schema marks it so itself
+# (`security: [{}]`); naming it here makes an operation turned public by mistake fail.
+# The schema and its docs are served to anyone too, but are not operations of it.
+PUBLIC_OPERATIONS = {("post", "/api/auth/token/")}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+# Who is refused what: (status, code, the operations walked).
+EVERY, HOUSEHOLD_COLLECTIONS = "every", "household collections"
+REFUSALS = {
+    "anonymous": (401, "not_authenticated", EVERY),
+    "user_without_role": (403, "no_active_membership", EVERY),
+    # A counter volunteer never deals with households: the collections refuse. One of
+    # them by id is a 404 instead, as for anyone outside the partner (NOT_A_PARTNER).
+    "volunteer_s": (403, "permission_denied", HOUSEHOLD_COLLECTIONS),
+}
+
+
+@pytest.fixture
+def real_ids(world, service_s, volunteer_s) -> dict[str, int]:
+    """A real row behind every `{id}` of the API, so that no refusal is a 404 in disguise."""
+    w = world
+    OpeningRule.objects.create(
+        service=service_s, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
+    )
+    verdict = visit_record(
+        text=pass_token(access_pass=w.access_pass),
+        service=service_s,
+        user=volunteer_s,
+        idempotency_key="schema-walk",
+    )
+    return {
+        "/api/households/{id}": w.household.pk,
+        "/api/assessments/{id}": w.assessment.pk,
+        "/api/passes/{id}": w.access_pass.pk,
+        "/api/counter/visits/{id}": verdict.visit.pk,
+    }
+
+
+def schema_operations(client: APIClient) -> list[tuple[str, str, list[dict]]]:
+    """(method, path, security) of every operation the served schema lists."""
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return [
+        (method, path, operation.get("security", []))
+        for path, item in response.json()["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def with_real_ids(path: str, ids: dict[str, int]) -> str:
+    if "{" not in path:
+        return path
+    for template, pk in ids.items():
+        if path.startswith(template):
+            return path.replace("{id}", str(pk))
+    raise AssertionError(f"no real row for {path}: add one to real_ids")
+
+
+def table_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+@pytest.mark.parametrize("persona", REFUSALS)
+def test_every_api_operation_refuses_a_caller_without_the_right_with_one_exact_status(
+    request, real_ids, persona
+):
+    status, code, walked = REFUSALS[persona]
+    client = APIClient()
+    operations = schema_operations(client)  # as an anonymous caller: the schema is public
+    public = {(method, path) for method, path, security in operations if {} in security}
+    assert public == PUBLIC_OPERATIONS
+    if persona != "anonymous":
+        client.force_authenticate(request.getfixturevalue(persona))
+    calls = [
+        (method, with_real_ids(path, real_ids))
+        for method, path, _security in operations
+        if (method, path) not in public
+        and (walked == EVERY or (path.startswith("/api/households/") and "{" not in path))
+    ]
+    assert len(calls) >= 3
+    before = table_counts()
+
+    wrong = []
+    for method, url in calls:
+        send = getattr(client, method)
+        response = send(url) if method == "get" else send(url, {}, format="json")
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        body = response.json() if is_json else None
+        challenge = response.get("WWW-Authenticate")
+        if (
+            response.status_code != status
+            or not body
+            or body.keys() != {"code", "detail"}
+            or body["code"] != code
+            or challenge != ("Token" if status == 401 else None)
+        ):
+            answer = response.content[:200].decode(errors="replace")
+            wrong.append(f"{method.upper()} {url}: {response.status_code} {challenge} {answer}")
+    assert not wrong, f"{persona}, expected {status} {code}:\n" + "\n".join(wrong)
+    assert table_counts() == before

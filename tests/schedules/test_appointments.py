@@ -13,8 +13,7 @@ from passes.services import pass_issue, pass_suspend
 from schedules.models import Appointment, Closure, OpeningRule
 from schedules.selectors import appointment_slots, appointments_for_day
 from schedules.services import ShopRefused, appointment_book, appointment_cancel
-from tests.factories import organisation
-from tests.passes.helpers import assess, convention_make, household_make
+from tests.factories import assess, convention_make, household_make, organisation
 from tests.passes.test_concurrency import run_together
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -123,32 +123,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='CollectiveService',
-            fields=[
-            ],
-            options={
-                'verbose_name': 'service collectif',
-                'verbose_name_plural': 'services collectifs',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
-            },
-            bases=('network.organisation',),
-        ),
-        migrations.CreateModel(
-            name='Partner',
-            fields=[
-            ],
-            options={
-                'verbose_name': 'service partenaire',
-                'verbose_name_plural': 'services partenaires',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
-            },
-            bases=('network.organisation',),
-        ),
-        migrations.CreateModel(
             name='UsageRule',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

@@ -20,6 +20,19 @@ def euros(value: Decimal | float | None) -> str:
     return format_currency(Decimal(str(value)), "EUR", locale=locale)
 
 
+APP_NAME = "Comptoir"
+
+
+@register.filter(is_safe=True)
+def page_title(value: str) -> str:
+    """A page's own title followed by the app's name, once: « Ménages · Comptoir »;
+    the app's name alone for a page without a title of its own."""
+    title = " ".join(str(value).split())
+    if not title or title == APP_NAME or title.endswith(f"· {APP_NAME}"):
+        return title or APP_NAME
+    return f"{title} · {APP_NAME}"
+
+
 @register.filter
 def duration(value: timedelta) -> str:
     """A lock-out or delay as words: "15 minutes", "1 heure"."""

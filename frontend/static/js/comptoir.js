@@ -12,3 +12,16 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// The header's user menu (a <details>) closes on a click elsewhere or on Escape.
+function userMenusClose(except) {
+  document.querySelectorAll("details.user-menu[open]").forEach((menu) => {
+    if (menu !== except) menu.removeAttribute("open");
+  });
+}
+document.addEventListener("click", (event) => {
+  userMenusClose(event.target.closest && event.target.closest("details.user-menu"));
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") userMenusClose(null);
+});

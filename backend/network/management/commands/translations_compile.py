@@ -1,6 +1,7 @@
 """Compile .po message files to .mo with polib: no GNU gettext needed on the machine."""
 
 from pathlib import Path
+from typing import Any
 
 import polib
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = "Compile the project's message files (only those that changed)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         compiled = 0
         for locale_dir in settings.LOCALE_PATHS:
             for po_path in Path(locale_dir).glob("*/LC_MESSAGES/*.po"):

@@ -1,6 +1,8 @@
 """Rotate the key that signs pass tokens; the old key stays trusted for the cards it signed."""
 
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -15,7 +17,7 @@ from passes.tokens import (
 )
 
 
-def _ring(spec: dict) -> Keyring:
+def _ring(spec: keys.KeyringSpec) -> Keyring:
     return keyring_build(
         deployment=spec["deployment"], signing_spec=spec["signing"], trusted_specs=spec["trusted"]
     )
@@ -27,7 +29,7 @@ class Command(BaseCommand):
         "updated; in production the new values to set are printed and nothing is changed."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--new",
             action="store_true",
@@ -39,7 +41,7 @@ class Command(BaseCommand):
             help="Also print the public keys, for counters that check cards offline.",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["new"]:
             self._new()
             return
@@ -66,7 +68,7 @@ class Command(BaseCommand):
         return ring
 
     def _production(self) -> Keyring:
-        current = {
+        current: keys.KeyringSpec = {
             "deployment": settings.PASS_DEPLOYMENT_ID,
             "signing": settings.PASS_SIGNING_KEY,
             "trusted": list(settings.PASS_TRUSTED_KEYS),

@@ -1,0 +1,1 @@
+"""Benchmark seeding: one partner with many households (`manage.py bench_seed`)."""
