@@ -9,7 +9,7 @@ run:    ## the app on http://127.0.0.1:8000 with its worker and schedule (Ctrl-C
 test:   ## the whole test suite; pass pytest arguments with ARGS="-k login"
 	$(PYTHON) scripts/dev.py test $(ARGS)
 
-lint:   ## ruff (lint and format) and the migrations check
+lint:   ## ruff (lint and format), import layers, mypy and the migrations check
 	$(PYTHON) scripts/dev.py lint
 
 setup:  ## install everything without running anything

@@ -7,7 +7,7 @@ messages, database, demo data) is made here, and re-used when already made.
 
     python3 scripts/dev.py run      # the app, its worker and its schedule
     python3 scripts/dev.py test     # the whole test suite (arguments go to pytest)
-    python3 scripts/dev.py lint     # ruff and the migrations check
+    python3 scripts/dev.py lint     # ruff, import layers, mypy and the migrations check
 """
 
 from __future__ import annotations
@@ -246,6 +246,8 @@ def command_lint() -> None:
     run(BIN / "ruff", "format", "--check", ".")
     say("Layers: each app imports only from the layers below it (import-linter)")
     run(BIN / "lint-imports", env={**os.environ, "PYTHONPATH": f"{ROOT / 'backend'}:{ROOT}"})
+    say("Types: mypy, strict, over backend/ and worker/")
+    run(BIN / "mypy")
     manage("makemigrations", "--check", "--dry-run", "-v1")
 
 

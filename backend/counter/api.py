@@ -19,6 +19,7 @@ from counter.serializers import (
 )
 from counter.services import visit_record, visit_undo
 from network.api import UserLanguageApiView
+from network.api_policy import api_user
 from network.models import Organisation, User
 
 
@@ -62,14 +63,15 @@ class CounterScanApi(UserLanguageApiView):
         summary="Scan a card at a counter",
     )
     def post(self, request: Request) -> Response:
+        user = api_user(request)
         scan = ScanRequestSerializer(data=request.data)
         scan.is_valid(raise_exception=True)
         data = scan.validated_data
-        service = _counter(request.user, data.get("service"))
+        service = _counter(user, data.get("service"))
         verdict = visit_record(
             text=data["code"],
             service=service,
-            user=request.user,
+            user=user,
             idempotency_key=data["idempotency_key"],
         )
         return Response(
@@ -88,11 +90,12 @@ class CounterVisitUndoApi(UserLanguageApiView):
         summary="Undo an accepted scan",
     )
     def post(self, request: Request, pk: int) -> Response:
-        service = _counter(request.user, _service_param(request))
+        user = api_user(request)
+        service = _counter(user, _service_param(request))
         undo = UndoRequestSerializer(data=request.data)
         undo.is_valid(raise_exception=True)
         visit = visit_undo(
-            visit_id=pk, service=service, user=request.user, reason=undo.validated_data["reason"]
+            visit_id=pk, service=service, user=user, reason=undo.validated_data["reason"]
         )
         return Response(visit_data(visit))
 
@@ -106,8 +109,9 @@ class CounterDayApi(UserLanguageApiView):
         summary="Today's count and last scans",
     )
     def get(self, request: Request) -> Response:
-        service = _counter(request.user, _service_param(request))
-        day = counter_day(service=service, user=request.user, day=timezone.localdate())
+        user = api_user(request)
+        service = _counter(user, _service_param(request))
+        day = counter_day(service=service, user=user, day=timezone.localdate())
         return Response(
             {
                 "accepted_count": day["accepted_count"],

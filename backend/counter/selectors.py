@@ -1,15 +1,15 @@
 """What the counter reads: the counters a user may scan at, and the day's figures."""
 
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
 from comptoir.dates import local_days_bounds
 from counter.models import Visit
 from network.access import ROLE_PERMS, Perm, user_memberships
-from network.models import Organisation
+from network.models import Organisation, User
 
 
-def counters_for_user(user: Any) -> list[Organisation]:
+def counters_for_user(user: User) -> list[Organisation]:
     """The collective services where the user may scan (volunteers and managers)."""
     return [
         m.organisation
@@ -19,7 +19,7 @@ def counters_for_user(user: Any) -> list[Organisation]:
     ]
 
 
-def counter_get_for_user(*, user: Any, service_id: int | None) -> Organisation | None:
+def counter_get_for_user(*, user: User, service_id: int | None) -> Organisation | None:
     """The counter a device scans for: the one named, or the user's only one.
 
     None when the user may not scan there or must say which counter.
@@ -30,7 +30,12 @@ def counter_get_for_user(*, user: Any, service_id: int | None) -> Organisation |
     return next((c for c in counters if c.pk == service_id), None)
 
 
-def counter_day(*, service: Organisation, user: Any, day: date, recent: int = 8) -> dict:
+class CounterDay(TypedDict):
+    accepted_count: int
+    recent: list[Visit]  # the user's last scans, newest first
+
+
+def counter_day(*, service: Organisation, user: User, day: date, recent: int = 8) -> CounterDay:
     """Today's count of accepted visits at the counter and the user's last scans.
 
     Only what the counter needs: a first name, a time, the verdict.

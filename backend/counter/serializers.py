@@ -2,9 +2,9 @@
 
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.fields import ProhibitNullCharactersValidator
 
 from counter.verdict import Verdict
 
@@ -45,7 +45,7 @@ class ScanRequestSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
-class AllowanceSerializer(serializers.Serializer):
+class AllowanceSerializer(serializers.Serializer[dict[str, Any]]):
     kind = serializers.CharField()
     period = serializers.CharField()
     quantity = serializers.IntegerField(allow_null=True)
@@ -56,13 +56,13 @@ class AllowanceSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
-class SessionSerializer(serializers.Serializer):
+class SessionSerializer(serializers.Serializer[dict[str, Any]]):
     starts = serializers.DateTimeField()
     ends = serializers.DateTimeField()
     by_appointment = serializers.BooleanField()
 
 
-class VerdictSerializer(serializers.Serializer):
+class VerdictSerializer(serializers.Serializer[dict[str, Any]]):
     accepted = serializers.BooleanField()
     reason = serializers.CharField(help_text="Empty when accepted, else one refusal code.")
     message = serializers.CharField(help_text="One sentence in the caller's language.")
@@ -80,7 +80,7 @@ class UndoRequestSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 
 
-class VisitSerializer(serializers.Serializer):
+class VisitSerializer(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     accepted = serializers.BooleanField()
@@ -89,7 +89,7 @@ class VisitSerializer(serializers.Serializer):
     undone_at = serializers.DateTimeField(allow_null=True)
 
 
-class CounterDaySerializer(serializers.Serializer):
+class CounterDaySerializer(serializers.Serializer[dict[str, Any]]):
     accepted_count = serializers.IntegerField()
     recent = VisitSerializer(many=True)
 

@@ -18,6 +18,7 @@ Refusal codes, by what a volunteer should understand:
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -125,9 +126,22 @@ def _refuse_without_pass(
     return Verdict(visit)
 
 
-def _pass_for_scan(
-    pass_id: int, service: Organisation, session: Session | None
-) -> AccessPass | None:
+class _ScanAnnotations(TypedDict):
+    valid_here: bool  # the pass opens this counter
+    other_members: int  # household members besides the holder
+    has_appointment: NotRequired[bool]  # only during a session by appointment
+
+
+# The pass as a scan reads it: the row with what `_pass_for_scan` annotates.
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    ScanPass = WithAnnotations[AccessPass, _ScanAnnotations]
+else:  # WithAnnotations cannot be subscripted at run time before Python 3.12
+    ScanPass = AccessPass
+
+
+def _pass_for_scan(pass_id: int, service: Organisation, session: Session | None) -> ScanPass | None:
     """The pass row, locked, with only what the verdict reads (a lean query: it runs per scan)."""
     members = (
         HouseholdMember.objects.filter(household=OuterRef("household_id"))
@@ -170,7 +184,8 @@ def _pass_for_scan(
             )
         )
     found = list(queryset.filter(pk=pass_id).order_by()[:1])
-    return found[0] if found else None
+    # mypy sees the first `annotate` only: `has_appointment` joins it in a session by appointment.
+    return cast(ScanPass, found[0]) if found else None
 
 
 def _decide(
@@ -231,7 +246,7 @@ def _decide(
 
 
 def _counter_refusal(
-    access_pass: AccessPass,
+    access_pass: ScanPass,
     session: Session | None,
     usage: Usage,
     allowances: list[Allowance],

@@ -1,18 +1,19 @@
 """The counter on a tablet (volunteers) and the service's home (managers)."""
 
 import uuid
+from typing import Any
 
 from csp.constants import WASM_UNSAFE_EVAL
 from csp.decorators import csp_update
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from counter.selectors import counter_day
 from counter.services import ScanRefused, UndoRefused, visit_record, visit_undo
-from network.access import role_required
+from network.access import MemberRequest, role_required
 from network.models import Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
 from schedules.selectors import (
@@ -23,7 +24,7 @@ from schedules.selectors import (
 )
 
 
-def _service_context(request: HttpRequest) -> dict:
+def _service_context(request: MemberRequest) -> dict[str, Any]:
     service = request.membership.organisation
     now = timezone.now()
     return {
@@ -34,7 +35,7 @@ def _service_context(request: HttpRequest) -> dict:
     }
 
 
-def _counter_context(request: HttpRequest, **extra: object) -> dict:
+def _counter_context(request: MemberRequest, **extra: object) -> dict[str, Any]:
     """What the counter screen shows besides a verdict: open or not, today's figures."""
     service = request.membership.organisation
     now = timezone.now()
@@ -51,7 +52,7 @@ def _counter_context(request: HttpRequest, **extra: object) -> dict:
     }
 
 
-def _counter_template(request: HttpRequest) -> str:
+def _counter_template(request: MemberRequest) -> str:
     """The verdict fragment for htmx; the whole page when the browser posted without it."""
     return "counter/counter_home.html#live" if request.htmx else "counter/counter_home.html"
 
@@ -59,7 +60,7 @@ def _counter_template(request: HttpRequest) -> str:
 # The camera's QR decoder is WebAssembly: the page may compile it, nothing more.
 @csp_update({"script-src": [WASM_UNSAFE_EVAL]})
 @role_required(Role.VOLUNTEER, Role.MANAGER)
-def counter_home(request: HttpRequest) -> HttpResponse:
+def counter_home(request: MemberRequest) -> HttpResponse:
     """The counter on a tablet: scan by camera, hand scanner or typed code."""
     context = _counter_context(request)
     context["next_sessions"] = next_opening_sessions(
@@ -70,7 +71,7 @@ def counter_home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.VOLUNTEER, Role.MANAGER)
-def counter_scan(request: HttpRequest) -> HttpResponse:
+def counter_scan(request: MemberRequest) -> HttpResponse:
     """One scan: the verdict fragment (the same partial the page shows)."""
     try:
         verdict = visit_record(
@@ -89,7 +90,7 @@ def counter_scan(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.VOLUNTEER, Role.MANAGER)
-def counter_visit_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def counter_visit_undo(request: MemberRequest, pk: int) -> HttpResponse:
     """Undo an accepted scan made by mistake (within minutes, with a reason)."""
     try:
         visit = visit_undo(
@@ -106,7 +107,7 @@ def counter_visit_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-def manager_home(request: HttpRequest) -> HttpResponse:
+def manager_home(request: MemberRequest) -> HttpResponse:
     context = _service_context(request)
     context["conventions"] = conventions_for_organisation(organisation=context["service"])
     context["staff"] = staff_for_organisation(organisation=context["service"])

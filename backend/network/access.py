@@ -15,12 +15,12 @@ from typing import Any, Concatenate, ParamSpec, TypeGuard, cast
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django_htmx.middleware import HtmxDetails
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_htmx.middleware import HtmxDetails
 
 from network.models import Membership, Organisation, Role, User
 
@@ -104,7 +104,7 @@ class MemberRequest(AuthenticatedRequest):
     membership: Membership
 
 
-def is_authenticated(request: HttpRequest) -> TypeGuard[AuthenticatedRequest]:
+def _logged_in(request: HttpRequest) -> TypeGuard[AuthenticatedRequest]:
     return request.user.is_authenticated
 
 
@@ -310,7 +310,7 @@ def role_required(
     ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-            if not is_authenticated(request):
+            if not _logged_in(request):
                 from django.contrib.auth.views import redirect_to_login
 
                 response = redirect_to_login(request.get_full_path())

@@ -5,12 +5,12 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from network.models import AuditEntry, Organisation
+from network.models import AuditEntry, Organisation, User
 
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     target: models.Model | None = None,
     organisation: Organisation | None = None,
@@ -34,7 +34,7 @@ def audit_record(
 
 
 def audit_view(
-    *, actor: Any, target: models.Model, organisation: Organisation | None = None
+    *, actor: User, target: models.Model, organisation: Organisation | None = None
 ) -> AuditEntry:
     """Record that `actor` read a sensitive record (assessment notes, a household file)."""
     label = target._meta.model_name

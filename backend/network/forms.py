@@ -1,10 +1,13 @@
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.forms import form_field
 from network.models import Convention, Organisation, UsageRule
 from network.services import RuleData
 
@@ -19,7 +22,7 @@ class LoginForm(AuthenticationForm):
         "inactive": _("Ce compte est désactivé."),
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
@@ -30,7 +33,7 @@ class LanguageForm(forms.Form):
     next = forms.CharField(required=False)
 
 
-class ConventionForm(forms.ModelForm):
+class ConventionForm(forms.ModelForm[Convention]):
     """The agreement itself; its usage rules come from `RuleFormSet`."""
 
     class Meta:
@@ -50,14 +53,16 @@ class ConventionForm(forms.ModelForm):
             "services": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = Organisation.objects.filter(
+        form_field(self, "partner", forms.ModelChoiceField).queryset = Organisation.objects.filter(
             kind=Organisation.Kind.PARTNER, is_active=True
         )
-        self.fields["services"].queryset = Organisation.objects.filter(
+        # The services a convention may open: the choices of `services` and of its rules.
+        self.service_choices = Organisation.objects.filter(
             kind=Organisation.Kind.SERVICE, is_active=True
         )
+        form_field(self, "services", forms.ModelMultipleChoiceField).queryset = self.service_choices
 
 
 class RuleForm(forms.Form):
@@ -83,9 +88,11 @@ class RuleForm(forms.Form):
         decimal_places=2,
     )
 
-    def __init__(self, *args, services=(), **kwargs):
+    def __init__(self, *args: Any, services: Iterable[Organisation] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].choices = [("", "—")] + [(s.pk, s.name) for s in services]
+        form_field(self, "service", forms.ChoiceField).choices = [("", "—")] + [
+            (s.pk, s.name) for s in services
+        ]
 
     def rule_data(self) -> RuleData:
         data = self.cleaned_data
@@ -103,7 +110,7 @@ class RuleForm(forms.Form):
         )
 
     @staticmethod
-    def initial_from(rule: UsageRule) -> dict:
+    def initial_from(rule: UsageRule) -> dict[str, Any]:
         def euros(cents: int | None) -> Decimal | None:
             return None if cents is None else Decimal(cents) / 100
 
@@ -120,7 +127,7 @@ class RuleForm(forms.Form):
 RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True, max_num=30)
 
 
-def rule_formset_rules(formset) -> list[RuleData]:
+def rule_formset_rules(formset: forms.BaseFormSet[RuleForm]) -> list[RuleData]:
     # Every filled row counts, changed or not: a row left out would delete its rule.
     return [
         form.rule_data()
@@ -129,7 +136,7 @@ def rule_formset_rules(formset) -> list[RuleData]:
     ]
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(forms.ModelForm[Organisation]):
     class Meta:
         model = Organisation
         fields = [
@@ -143,7 +150,8 @@ class PartnerForm(forms.ModelForm):
             "email",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner_kind"].required = True
-        self.fields["partner_kind"].choices = Organisation.PartnerKind.choices
+        partner_kind = form_field(self, "partner_kind", forms.ChoiceField)
+        partner_kind.required = True
+        partner_kind.choices = Organisation.PartnerKind.choices

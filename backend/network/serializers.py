@@ -1,7 +1,8 @@
-from typing import Any, cast
+from typing import Any
 
 from rest_framework import serializers
 
+from comptoir.serializers import many_data
 from network.models import Convention, Membership, Organisation, User
 
 
@@ -40,9 +41,7 @@ class MeSerializer(serializers.ModelSerializer[User]):
     def get_memberships(self, user: User) -> list[dict[str, Any]]:
         from network.access import user_memberships
 
-        memberships = MembershipSerializer(user_memberships(user), many=True)
-        # many=True makes a ListSerializer, whose data is a list; the stubs do not model it.
-        return cast(list[dict[str, Any]], memberships.data)
+        return many_data(MembershipSerializer, user_memberships(user))
 
 
 class ConventionSerializer(serializers.ModelSerializer[Convention]):

@@ -3,6 +3,7 @@
 import socket
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -162,7 +163,7 @@ def convention_save(
     *,
     actor: User,
     convention: Convention | None,
-    fields: dict,
+    fields: dict[str, Any],
     services: list[Organisation],
     rules: list[RuleData],
 ) -> Convention:
@@ -261,7 +262,7 @@ def convention_rules_amend(
 
 
 @transaction.atomic
-def partner_register(*, actor: User, fields: dict) -> Organisation:
+def partner_register(*, actor: User, fields: dict[str, Any]) -> Organisation:
     """Record a partner social service of the network (the coordination does it)."""
     from django.utils.text import slugify
 

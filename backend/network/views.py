@@ -1,7 +1,9 @@
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -11,8 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from comptoir.errors import DomainError
 from network.access import (
     ROLE_HOME,
+    AuthenticatedRequest,
+    MemberRequest,
     Perm,
     counter_session_membership,
     refusal_reason,
@@ -32,9 +37,8 @@ from network.forms import (
 )
 from network.health import broker_status, database_status, worker_status
 from network.middleware import set_language_cookie
-from network.models import Convention, Role
+from network.models import Convention, Organisation, Role, UsageRule
 from network.services import (
-    DomainError,
     convention_rules_amend,
     convention_save,
     partner_register,
@@ -52,18 +56,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "network/password_change.html"
     success_url = reverse_lazy("network:home")
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
-        audit_record(
-            actor=self.request.user, action="user.password_change", target=self.request.user
-        )
+        audit_record(actor=form.user, action="user.password_change", target=form.user)
         messages.success(self.request, _("Votre mot de passe a été changé."))
         return response
 
 
 @never_cache
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Send each user to the home page of their role, or say why they cannot act."""
     memberships = list(usable_memberships(request.user))
     if not memberships:
@@ -149,7 +151,7 @@ def root(request: HttpRequest) -> HttpResponse:
 CONVENTION_ROLES = (Role.COORDINATOR, Role.MANAGER)
 
 
-def _convention_for_user(request: HttpRequest, convention_id: int) -> Convention:
+def _convention_for_user(request: MemberRequest, convention_id: int) -> Convention:
     """A convention the user may see: any for the coordination, its own service's for a manager."""
     found = (
         Convention.objects.filter(
@@ -166,7 +168,7 @@ def _convention_for_user(request: HttpRequest, convention_id: int) -> Convention
 
 @require_GET
 @role_required(*CONVENTION_ROLES)
-def convention_list(request: HttpRequest) -> HttpResponse:
+def convention_list(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     if membership.role == Role.COORDINATOR:
         conventions = Convention.objects.all()
@@ -188,7 +190,9 @@ def convention_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _rule_formset(request: HttpRequest, services, rules) -> RuleFormSet:
+def _rule_formset(
+    request: HttpRequest, services: list[Organisation], rules: list[UsageRule]
+) -> forms.BaseFormSet[RuleForm]:
     initial = [RuleForm.initial_from(r) for r in rules]
     return RuleFormSet(
         request.POST or None,
@@ -200,27 +204,28 @@ def _rule_formset(request: HttpRequest, services, rules) -> RuleFormSet:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CONVENTION_ROLES)
-def convention_edit(request: HttpRequest, convention_id: int | None = None) -> HttpResponse:
+def convention_edit(request: MemberRequest, convention_id: int | None = None) -> HttpResponse:
     """The coordination records and amends conventions; a manager amends only the rules
     for their own service."""
     membership = request.membership
     convention = _convention_for_user(request, convention_id) if convention_id else None
     is_coordinator = membership.role == Role.COORDINATOR
-    if not is_coordinator and convention is None:
-        raise Http404
+    form: ConventionForm | None
     if is_coordinator:
         form = ConventionForm(request.POST or None, instance=convention)
-        services = list(form.fields["services"].queryset)
+        services = list(form.service_choices)
         rules = list(convention.rules.all()) if convention else []
-    else:
+    elif convention is not None:
         form = None
         services = [membership.organisation]
         rules = list(convention.rules.filter(service=membership.organisation))
+    else:
+        raise Http404
     formset = _rule_formset(request, services, rules)
     error = None
     if request.method == "POST" and (form is None or form.is_valid()) and formset.is_valid():
         try:
-            if is_coordinator:
+            if form is not None:  # the coordination
                 fields = {k: v for k, v in form.cleaned_data.items() if k != "services"}
                 saved = convention_save(
                     actor=request.user,
@@ -230,6 +235,7 @@ def convention_edit(request: HttpRequest, convention_id: int | None = None) -> H
                     rules=rule_formset_rules(formset),
                 )
             else:
+                assert convention is not None  # a manager amends an existing one (404 above)
                 saved = convention_rules_amend(
                     actor=request.user,
                     convention=convention,
@@ -265,7 +271,7 @@ def convention_edit(request: HttpRequest, convention_id: int | None = None) -> H
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def partner_new(request: HttpRequest) -> HttpResponse:
+def partner_new(request: MemberRequest) -> HttpResponse:
     """The coordination records a partner service; its conventions come next."""
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.db.models import QuerySet
+from django.forms import BoundField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
+from comptoir.forms import form_field
 from network.models import Convention, Organisation
 from passes.models import Assessment, AssessmentReason, Household, HouseholdMember
 from passes.services import MemberData
@@ -21,7 +27,7 @@ postal_code_validator = RegexValidator(
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
@@ -29,7 +35,7 @@ def member_field_name(band: str, sex: str) -> str:
     return f"members_{band.replace('-', '_').replace('+', 'plus')}_{sex}"
 
 
-class HouseholdForm(forms.ModelForm):
+class HouseholdForm(forms.ModelForm[Household]):
     """The reference person, the address area, the language, the legal basis, and the
     other members counted by age band and sex (a grid of numbers, quick to fill)."""
 
@@ -47,7 +53,7 @@ class HouseholdForm(forms.ModelForm):
         ]
         widgets = {"legal_basis_recorded_on": DateInput()}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["postal_code"].validators.append(postal_code_validator)
         self.fields["birth_year"].widget.attrs.update(
@@ -60,7 +66,7 @@ class HouseholdForm(forms.ModelForm):
             for member in self.instance.members.all():
                 key = (member.age_band, member.sex)
                 counts[key] = counts.get(key, 0) + 1
-        self.member_grid = []
+        self.member_grid: list[tuple[StrOrPromise, list[str]]] = []
         for band, band_label in HouseholdMember.AgeBand.choices:
             row = []
             for sex, sex_label in HouseholdMember.Sex.choices:
@@ -77,7 +83,7 @@ class HouseholdForm(forms.ModelForm):
             self.member_grid.append((band_label, row))
         self.sex_labels = [label for _value, label in HouseholdMember.Sex.choices]
 
-    def member_rows(self):
+    def member_rows(self) -> list[tuple[StrOrPromise, list[BoundField]]]:
         return [(label, [self[name] for name in names]) for label, names in self.member_grid]
 
     def clean_birth_year(self) -> int:
@@ -91,7 +97,7 @@ class HouseholdForm(forms.ModelForm):
         return year
 
     def clean_legal_basis_recorded_on(self) -> date:
-        day = self.cleaned_data["legal_basis_recorded_on"]
+        day: date = self.cleaned_data["legal_basis_recorded_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("Cette date ne peut pas être dans le futur."))
         return day
@@ -102,11 +108,11 @@ class HouseholdForm(forms.ModelForm):
     def clean_last_name(self) -> str:
         return " ".join(self.cleaned_data["last_name"].split())
 
-    def household_fields(self) -> dict:
+    def household_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def members(self) -> list[MemberData]:
-        members = []
+        members: list[MemberData] = []
         for band, _label in HouseholdMember.AgeBand.choices:
             for sex, _sex_label in HouseholdMember.Sex.choices:
                 count = self.cleaned_data.get(member_field_name(band, sex)) or 0
@@ -132,10 +138,11 @@ class AssessmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assessed_on"].initial = timezone.localdate()
-        self.fields["reasons"].queryset = AssessmentReason.objects.filter(is_active=True)
+        reasons = form_field(self, "reasons", forms.ModelMultipleChoiceField)
+        reasons.queryset = AssessmentReason.objects.filter(is_active=True)
 
 
 class PassIssueForm(forms.Form):
@@ -155,11 +162,13 @@ class PassIssueForm(forms.Form):
         help_text=_("Laissez tout décoché pour ouvrir tous les services de la convention."),
     )
 
-    def __init__(self, *args, conventions, **kwargs):
+    def __init__(self, *args: Any, conventions: QuerySet[Convention], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["convention"].queryset = conventions
-        self.fields["convention"].empty_label = None
-        self.fields["services"].queryset = Organisation.objects.filter(
+        convention = form_field(self, "convention", forms.ModelChoiceField)
+        convention.queryset = conventions
+        convention.empty_label = None
+        services = form_field(self, "services", forms.ModelMultipleChoiceField)
+        services.queryset = Organisation.objects.filter(
             service_conventions__in=conventions
         ).distinct()
         self.fields["valid_from"].initial = timezone.localdate()
@@ -175,10 +184,11 @@ class PassRenewForm(forms.Form):
     )
     reason = forms.CharField(label=_("Motif"), max_length=500)
 
-    def __init__(self, *args, conventions, **kwargs):
+    def __init__(self, *args: Any, conventions: QuerySet[Convention], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["convention"].queryset = conventions
-        self.fields["convention"].empty_label = None
+        convention = form_field(self, "convention", forms.ModelChoiceField)
+        convention.queryset = conventions
+        convention.empty_label = None
 
 
 class PassReasonForm(forms.Form):
@@ -202,9 +212,9 @@ class HouseholdSearchForm(forms.Form):
     )
     page = forms.IntegerField(required=False, min_value=1)
 
-    def __init__(self, *args, partners, **kwargs):
+    def __init__(self, *args: Any, partners: Sequence[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner"].choices = [("", _("Tous mes services"))] + [
+        form_field(self, "partner", forms.ChoiceField).choices = [("", _("Tous mes services"))] + [
             (p.pk, p.name) for p in partners
         ]
         self.show_partner = len(partners) > 1

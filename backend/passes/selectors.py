@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.http import Http404
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.dates import month_end
 from network.access import Perm, organisations_with_perm, scope_q
-from network.models import Convention, Organisation
+from network.models import Convention, Organisation, User
 from passes.keys import keyring
 from passes.models import (
     AccessPass,
@@ -40,7 +41,7 @@ HOUSEHOLD_FILTERS = ("active", "expiring", "none")
 
 def household_list_for_user(
     *,
-    user: Any,
+    user: User,
     today: date,
     query: str = "",
     status_filter: str = "",
@@ -73,7 +74,24 @@ def household_list_for_user(
     return households.order_by("last_name_key", "first_name_key", "id")
 
 
-def household_rows(*, household_ids: list[int]) -> list[Household]:
+class _RowAnnotations(TypedDict):
+    pass_id: int | None  # the pass the row shows, if the household ever had one
+    pass_status: str | None
+    pass_valid_from: date | None
+    pass_valid_until: date | None
+    other_members: int | None  # None when the household is its holder alone
+
+
+# A household as one row of the list shows it (see `household_rows`).
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    HouseholdRow = WithAnnotations[Household, _RowAnnotations]
+else:  # WithAnnotations cannot be subscripted at run time before Python 3.12
+    HouseholdRow = Household
+
+
+def household_rows(*, household_ids: list[int]) -> list[HouseholdRow]:
     """One page of the list: each household with the pass its row shows and its size.
 
     One query whatever the page's length; rows come back in the order of the ids.
@@ -135,7 +153,7 @@ def _household_search(households: QuerySet[Household], query: str) -> QuerySet[H
     return households.filter(by_name)
 
 
-def household_get_for_user(*, user: Any, household_id: int) -> Household:
+def household_get_for_user(*, user: User, household_id: int) -> Household:
     """One household of the user's partners, or 404 (never 403: its existence stays hidden)."""
     try:
         return (
@@ -148,7 +166,12 @@ def household_get_for_user(*, user: Any, household_id: int) -> Household:
         raise Http404 from None
 
 
-def household_detail(*, household: Household) -> dict:
+class HouseholdDetail(TypedDict):
+    assessments: Sequence[Assessment]  # without their notes, each with `has_notes`
+    passes: list[AccessPass]
+
+
+def household_detail(*, household: Household) -> HouseholdDetail:
     """The household page: assessments (notes left out) and passes with their services."""
     assessments = list(
         Assessment.objects.filter(household=household)
@@ -170,7 +193,7 @@ def household_detail(*, household: Household) -> dict:
     return {"assessments": assessments, "passes": passes}
 
 
-def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
+def assessment_get_for_user(*, user: User, assessment_id: int) -> Assessment:
     try:
         return (
             Assessment.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "household__partner"))
@@ -185,7 +208,7 @@ def assessment_reasons_active() -> QuerySet[AssessmentReason]:
     return AssessmentReason.objects.filter(is_active=True)
 
 
-def pass_get_for_user(*, user: Any, pass_id: int) -> AccessPass:
+def pass_get_for_user(*, user: User, pass_id: int) -> AccessPass:
     """One pass of the user's partners, or 404."""
     try:
         return (
@@ -224,7 +247,9 @@ def pass_token(*, access_pass: AccessPass) -> str:
     )
 
 
-def conventions_for_issuing(*, user: Any, partner: Organisation, today: date) -> QuerySet:
+def conventions_for_issuing(
+    *, user: User, partner: Organisation, today: date
+) -> QuerySet[Convention]:
     """The partner's conventions in force today, for the issue and renew forms."""
     allowed = organisations_with_perm(user, Perm.PASS_MANAGE)
     return (
@@ -336,7 +361,7 @@ def pass_check(text: str, *, today: date) -> PassCheck:
     return PassCheck(refusal or "ok", access_pass, card_version=card.card_version)
 
 
-def pass_list_for_user(*, user: Any, household_id: int | None = None) -> QuerySet[AccessPass]:
+def pass_list_for_user(*, user: User, household_id: int | None = None) -> QuerySet[AccessPass]:
     """Passes of the user's partners with what a list shows (its current card's code)."""
     current_code = PassCard.objects.filter(
         access_pass=OuterRef("pk"), version=OuterRef("card_version")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import RelatedField
 
+from comptoir.serializers import many_data
 from network.access import Perm, organisations_with_perm, scope_q
-from network.models import Convention, Organisation, UsageRule
+from network.models import Convention, Organisation, UsageRule, User
 from network.rules import RuleSnapshot
 from passes.models import (
     AccessPass,
@@ -23,55 +27,70 @@ from passes.models import (
     HouseholdMember,
     PassEvent,
 )
-from passes.selectors import HOUSEHOLD_FILTERS, pass_current_card, pass_token
+from passes.selectors import HOUSEHOLD_FILTERS, HouseholdRow, pass_current_card, pass_token
 
 # Ids are PostgreSQL bigints; larger numbers are refused before they reach a query.
 MAX_ID = 2**63 - 1
 
 
-def _today(context: dict) -> date:
-    return context.get("today") or timezone.localdate()
+def _today(context: Mapping[str, Any]) -> date:
+    today: date = context.get("today") or timezone.localdate()
+    return today
 
 
-def _user(context: dict) -> Any:
-    request = context.get("request")
-    return getattr(request, "user", None)
+def _user(context: Mapping[str, Any]) -> User | None:
+    """The caller, when the serializer was given the request (not when drawing the schema)."""
+    user = getattr(context.get("request"), "user", None)
+    # An anonymous caller may see nothing: the querysets keep their empty defaults.
+    return user if isinstance(user, User) else None
+
+
+def _scope(serializer: serializers.Serializer[Any], name: str, queryset: QuerySet[Any]) -> None:
+    """Let the relation `name` accept only the objects of `queryset` (the caller's)."""
+    field = serializer.fields[name]
+    if not isinstance(field, RelatedField):
+        raise TypeError(f"{name!r} is a {type(field).__name__}, not a RelatedField")
+    # The stubs type `queryset` with Manager, whose descriptor __get__ refuses any assignment.
+    field.queryset = queryset  # type: ignore[arg-type]
 
 
 # --- errors (documentation only) -----------------------------------------------------
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
     """Every error: a stable code, a sentence in the user's language, and where it applies."""
 
     code = serializers.CharField()
     detail = serializers.CharField()
     field = serializers.CharField(required=False)
-    errors = serializers.DictField(required=False, help_text="Messages per invalid field.")
+    # DRF's metaclass takes declared fields off the class: no clash with `Serializer.errors`.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        required=False, help_text="Messages per invalid field."
+    )
 
 
 # --- small shared shapes ------------------------------------------------------------
 
 
-class OrganisationRefSerializer(serializers.Serializer):
+class OrganisationRefSerializer(serializers.Serializer[Organisation]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class ConventionRefSerializer(serializers.Serializer):
+class ConventionRefSerializer(serializers.Serializer[Convention]):
     id = serializers.IntegerField()
     reference = serializers.CharField()
 
 
-class PersonRefSerializer(serializers.Serializer):
+class PersonRefSerializer(serializers.Serializer[User]):
     username = serializers.CharField()
     full_name = serializers.CharField()
 
-    def to_representation(self, user: Any) -> dict:
+    def to_representation(self, user: User) -> dict[str, Any]:
         return {"username": user.get_username(), "full_name": user.get_full_name()}
 
 
-class MemberSerializer(serializers.Serializer):
+class MemberSerializer(serializers.Serializer[HouseholdMember]):
     age_band = serializers.ChoiceField(choices=HouseholdMember.AgeBand.choices)
     sex = serializers.ChoiceField(choices=HouseholdMember.Sex.choices)
 
@@ -79,7 +98,7 @@ class MemberSerializer(serializers.Serializer):
 # --- households ---------------------------------------------------------------------
 
 
-class HouseholdListQuerySerializer(serializers.Serializer):
+class HouseholdListQuerySerializer(serializers.Serializer[dict[str, Any]]):
     status = serializers.ChoiceField(
         choices=HOUSEHOLD_FILTERS,
         required=False,
@@ -101,7 +120,7 @@ class HouseholdSearchSerializer(HouseholdListQuerySerializer):
     page = serializers.IntegerField(required=False, min_value=1, default=1)
 
 
-class HouseholdWriteSerializer(serializers.Serializer):
+class HouseholdWriteSerializer(serializers.Serializer[dict[str, Any]]):
     """A household's file as a social worker types it. `partner` only on creation."""
 
     partner = serializers.PrimaryKeyRelatedField(
@@ -125,9 +144,8 @@ class HouseholdWriteSerializer(serializers.Serializer):
         self.fields["birth_year"] = serializers.IntegerField(min_value=oldest, max_value=latest)
         user = _user(self.context)
         if user is not None and "partner" in self.fields:
-            self.fields["partner"].queryset = organisations_with_perm(
-                user, Perm.HOUSEHOLD_MANAGE
-            ).filter(kind=Organisation.Kind.PARTNER)
+            partners = organisations_with_perm(user, Perm.HOUSEHOLD_MANAGE)
+            _scope(self, "partner", partners.filter(kind=Organisation.Kind.PARTNER))
 
     def validate_legal_basis_recorded_on(self, value: date) -> date:
         if value > _today(self.context):
@@ -138,10 +156,10 @@ class HouseholdWriteSerializer(serializers.Serializer):
 class HouseholdUpdateSerializer(HouseholdWriteSerializer):
     """Any subset of the file; `members`, when given, replaces the whole composition."""
 
-    partner = None
+    partner = None  # type: ignore[assignment]  # DRF's way to drop an inherited field; no stub
 
 
-class PassSummarySerializer(serializers.Serializer):
+class PassSummarySerializer(serializers.Serializer[AccessPass]):
     id = serializers.IntegerField()
     convention = ConventionRefSerializer()
     status = serializers.ChoiceField(choices=AccessPass.Status.choices)
@@ -158,7 +176,7 @@ class PassSummarySerializer(serializers.Serializer):
         return str(access_pass.state_on(_today(self.context)))
 
 
-class CurrentPassSerializer(serializers.Serializer):
+class CurrentPassSerializer(serializers.Serializer[dict[str, Any]]):
     """The household's latest pass, as the list shows it."""
 
     id = serializers.IntegerField()
@@ -168,7 +186,7 @@ class CurrentPassSerializer(serializers.Serializer):
     valid_until = serializers.DateField()
 
 
-class HouseholdListItemSerializer(serializers.Serializer):
+class HouseholdListItemSerializer(serializers.Serializer[Household]):
     """One row of the list; every value comes from `household_list_for_user`'s annotations."""
 
     id = serializers.IntegerField()
@@ -181,33 +199,33 @@ class HouseholdListItemSerializer(serializers.Serializer):
     size = serializers.SerializerMethodField()
     current_pass = serializers.SerializerMethodField()
 
-    def get_size(self, household: Household) -> int:
+    def get_size(self, household: HouseholdRow) -> int:
         return 1 + (household.other_members or 0)
 
     @extend_schema_field(CurrentPassSerializer(allow_null=True))
-    def get_current_pass(self, household: Household) -> dict | None:
-        if household.pass_id is None:
+    def get_current_pass(self, household: HouseholdRow) -> dict[str, Any] | None:
+        status, valid_from = household.pass_status, household.pass_valid_from
+        valid_until = household.pass_valid_until
+        # The row's pass gives all four values, or the household never had a pass.
+        if household.pass_id is None or status is None or valid_from is None or valid_until is None:
             return None
-        latest = AccessPass(
-            status=household.pass_status,
-            valid_from=household.pass_valid_from,
-            valid_until=household.pass_valid_until,
-        )
+        latest = AccessPass(status=status, valid_from=valid_from, valid_until=valid_until)
         return {
             "id": household.pass_id,
-            "status": household.pass_status,
+            "status": status,
             "state": str(latest.state_on(_today(self.context))),
-            "valid_from": household.pass_valid_from,
-            "valid_until": household.pass_valid_until,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
         }
 
 
-class AssessmentReasonSerializer(serializers.Serializer):
+class AssessmentReasonSerializer(serializers.Serializer[AssessmentReason]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class: no clash with `Field.label`.
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
-class AssessmentSerializer(serializers.Serializer):
+class AssessmentSerializer(serializers.Serializer[Assessment]):
     """An assessment without its notes: reading them is a separate, audited request."""
 
     id = serializers.IntegerField()
@@ -227,7 +245,7 @@ class AssessmentSerializer(serializers.Serializer):
         return bool(assessment.notes)
 
 
-class HouseholdDetailSerializer(serializers.Serializer):
+class HouseholdDetailSerializer(serializers.Serializer[Household]):
     """A household's file; passes, assessments and `has_pass_elsewhere` come from the context."""
 
     id = serializers.IntegerField()
@@ -254,18 +272,18 @@ class HouseholdDetailSerializer(serializers.Serializer):
         return bool(self.context["has_pass_elsewhere"])
 
     @extend_schema_field(PassSummarySerializer(many=True))
-    def get_passes(self, household: Household) -> list[dict]:
-        return PassSummarySerializer(self.context["passes"], many=True, context=self.context).data
+    def get_passes(self, household: Household) -> list[dict[str, Any]]:
+        return many_data(PassSummarySerializer, self.context["passes"], context=self.context)
 
     @extend_schema_field(AssessmentSerializer(many=True))
-    def get_assessments(self, household: Household) -> list[dict]:
-        return AssessmentSerializer(self.context["assessments"], many=True).data
+    def get_assessments(self, household: Household) -> list[dict[str, Any]]:
+        return many_data(AssessmentSerializer, self.context["assessments"])
 
 
 # --- assessments --------------------------------------------------------------------
 
 
-class AssessmentWriteSerializer(serializers.Serializer):
+class AssessmentWriteSerializer(serializers.Serializer[dict[str, Any]]):
     assessed_on = serializers.DateField()
     outcome = serializers.ChoiceField(choices=Assessment.Outcome.choices)
     reasons = serializers.SlugRelatedField(
@@ -278,18 +296,18 @@ class AssessmentWriteSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
 
 
-class AssessmentNotesSerializer(serializers.Serializer):
+class AssessmentNotesSerializer(serializers.Serializer[dict[str, Any]]):
     notes = serializers.CharField(allow_blank=True)
 
 
 # --- passes -------------------------------------------------------------------------
 
 
-class PassListQuerySerializer(serializers.Serializer):
+class PassListQuerySerializer(serializers.Serializer[dict[str, Any]]):
     household = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
-class _PassTermsSerializer(serializers.Serializer):
+class _PassTermsSerializer(serializers.Serializer[dict[str, Any]]):
     """What a social worker chooses for a pass; conventions scoped to the partners they serve."""
 
     valid_until = serializers.DateField(required=False)
@@ -304,9 +322,8 @@ class _PassTermsSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         user = _user(self.context)
         if user is not None:
-            self.fields["convention"].queryset = Convention.objects.filter(
-                partner__in=organisations_with_perm(user, Perm.PASS_MANAGE)
-            )
+            partners = organisations_with_perm(user, Perm.PASS_MANAGE)
+            _scope(self, "convention", Convention.objects.filter(partner__in=partners))
 
 
 class PassIssueSerializer(_PassTermsSerializer):
@@ -321,9 +338,8 @@ class PassIssueSerializer(_PassTermsSerializer):
         user = _user(self.context)
         if user is not None:
             # Another partner's household reads as unknown, exactly like an id that does not exist.
-            self.fields["household"].queryset = Household.objects.filter(
-                scope_q(user, Perm.PASS_MANAGE, "partner")
-            ).select_related("partner")
+            households = Household.objects.filter(scope_q(user, Perm.PASS_MANAGE, "partner"))
+            _scope(self, "household", households.select_related("partner"))
 
 
 class PassRenewSerializer(_PassTermsSerializer):
@@ -335,7 +351,7 @@ class PassRenewSerializer(_PassTermsSerializer):
     )
 
 
-class PassReasonSerializer(serializers.Serializer):
+class PassReasonSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -345,7 +361,7 @@ class PassReasonSerializer(serializers.Serializer):
     )
 
 
-class RuleSerializer(serializers.Serializer):
+class RuleSerializer(serializers.Serializer[dict[str, Any]]):
     service = serializers.IntegerField(source="service_id")
     kind = serializers.ChoiceField(choices=UsageRule.Kind.choices)
     period = serializers.ChoiceField(choices=UsageRule.Period.choices)
@@ -354,20 +370,20 @@ class RuleSerializer(serializers.Serializer):
     budget_per_extra_member_cents = serializers.IntegerField(allow_null=True)
     description = serializers.SerializerMethodField()
 
-    def get_description(self, rule: dict) -> str:
+    def get_description(self, rule: dict[str, Any]) -> str:
         return RuleSnapshot.from_json(rule).describe()
 
-    def to_representation(self, rule: dict) -> dict:
+    def to_representation(self, rule: dict[str, Any]) -> dict[str, Any]:
         # Snapshots written before a field existed simply lack it.
         return super().to_representation({**dict.fromkeys(self.fields), **rule})
 
 
-class CardLinksSerializer(serializers.Serializer):
+class CardLinksSerializer(serializers.Serializer[dict[str, Any]]):
     qr_svg = serializers.URLField()
     qr_png = serializers.URLField()
 
 
-class PassSerializer(serializers.Serializer):
+class PassSerializer(serializers.Serializer[AccessPass]):
     id = serializers.IntegerField()
     household = serializers.IntegerField(source="household_id")
     partner = serializers.IntegerField(source="partner_id")
@@ -402,7 +418,7 @@ class PassSerializer(serializers.Serializer):
         return pass_token(access_pass=access_pass)
 
     @extend_schema_field(CardLinksSerializer)
-    def get_links(self, access_pass: AccessPass) -> dict:
+    def get_links(self, access_pass: AccessPass) -> dict[str, str]:
         request = self.context.get("request")
 
         def absolute(name: str) -> str:
@@ -412,7 +428,7 @@ class PassSerializer(serializers.Serializer):
         return {"qr_svg": absolute("api:pass-qr-svg"), "qr_png": absolute("api:pass-qr-png")}
 
 
-class PassEventSerializer(serializers.Serializer):
+class PassEventSerializer(serializers.Serializer[PassEvent]):
     at = serializers.DateTimeField()
     action = serializers.ChoiceField(choices=PassEvent.Action.choices)
     action_label = serializers.CharField(source="get_action_display")
@@ -424,21 +440,21 @@ class PassEventSerializer(serializers.Serializer):
 # --- keys ---------------------------------------------------------------------------
 
 
-class PublicKeySerializer(serializers.Serializer):
+class PublicKeySerializer(serializers.Serializer[dict[str, Any]]):
     key_id = serializers.IntegerField()
     algorithm = serializers.ChoiceField(choices=["Ed25519"])
     public_key = serializers.CharField(help_text="The raw 32-byte key, base64url without padding.")
     current = serializers.BooleanField(help_text="Whether new cards are signed with this key.")
 
 
-class PassKeysSerializer(serializers.Serializer):
+class PassKeysSerializer(serializers.Serializer[dict[str, Any]]):
     deployment = serializers.IntegerField()
     token_prefix = serializers.CharField()
     signing_key_id = serializers.IntegerField()
     keys = PublicKeySerializer(many=True)
 
 
-class HouseholdSearchPageSerializer(serializers.Serializer):
+class HouseholdSearchPageSerializer(serializers.Serializer[dict[str, Any]]):
     count = serializers.IntegerField()
     page = serializers.IntegerField()
     pages = serializers.IntegerField()

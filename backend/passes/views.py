@@ -8,6 +8,8 @@ with the message next to its field, with status 422.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,7 +22,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comptoir.errors import form_add_refusal
-from network.access import Perm, has_perm, organisations_with_perm, role_required
+from network.access import (
+    MemberRequest,
+    Perm,
+    has_perm,
+    organisations_with_perm,
+    role_required,
+)
 from network.models import Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
 from passes import selectors, services
@@ -42,7 +50,7 @@ PARTNER_ROLES = (Role.SOCIAL_WORKER, Role.PARTNER_HEAD)
 HOUSEHOLDS_PER_PAGE = 25
 
 
-def _partner_context(request: HttpRequest) -> dict:
+def _partner_context(request: MemberRequest) -> dict[str, Any]:
     partner = request.membership.organisation
     today = timezone.localdate()
     return {
@@ -57,18 +65,18 @@ def _partner_context(request: HttpRequest) -> dict:
 
 
 @role_required(Role.SOCIAL_WORKER)
-def home_social_worker(request: HttpRequest) -> HttpResponse:
+def home_social_worker(request: MemberRequest) -> HttpResponse:
     return render(request, "passes/home_social_worker.html", _partner_context(request))
 
 
 @role_required(Role.PARTNER_HEAD)
-def home_partner_head(request: HttpRequest) -> HttpResponse:
+def home_partner_head(request: MemberRequest) -> HttpResponse:
     context = _partner_context(request)
     context["staff"] = staff_for_organisation(organisation=context["partner"])
     return render(request, "passes/home_partner_head.html", context)
 
 
-def _require_manage(request: HttpRequest, perm: Perm, organisation_id: int) -> None:
+def _require_manage(request: MemberRequest, perm: Perm, organisation_id: int) -> None:
     # Viewing and changing are the same roles today; the check stays explicit for tomorrow.
     if not has_perm(request.user, perm, organisation_id):
         raise Http404
@@ -79,7 +87,7 @@ def _require_manage(request: HttpRequest, perm: Perm, organisation_id: int) -> N
 
 @require_http_methods(["GET", "POST"])
 @role_required(*PARTNER_ROLES)
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: MemberRequest) -> HttpResponse:
     """The partner's households. The search box posts its text: a name typed there must
     never end up in a URL, a browser history or an access log. Filters may be in the URL."""
     partners = list(organisations_with_perm(request.user, Perm.HOUSEHOLD_VIEW).order_by("name"))
@@ -96,8 +104,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
         status_filter=data.get("status") or "",
         partner_id=data.get("partner"),
     )
-    page = Paginator(households.values_list("pk", flat=True), HOUSEHOLDS_PER_PAGE)
-    page = page.get_page(data.get("page"))
+    paginator = Paginator(households.values_list("pk", flat=True), HOUSEHOLDS_PER_PAGE)
+    page = paginator.get_page(data.get("page"))
     rows = selectors.household_rows(household_ids=list(page.object_list))
     context = {"form": form, "page": page, "rows": rows, "today": today}
     template = "passes/household_list.html"
@@ -108,7 +116,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*PARTNER_ROLES)
-def household_new(request: HttpRequest) -> HttpResponse:
+def household_new(request: MemberRequest) -> HttpResponse:
     partner = request.membership.organisation
     form = HouseholdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +142,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*PARTNER_ROLES)
-def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+def household_detail(request: MemberRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, household_id=household_id)
     services.household_file_opened(actor=request.user, household=household)
     return household_page(request, household)
@@ -164,7 +172,7 @@ def household_page(
 
 @require_http_methods(["GET", "POST"])
 @role_required(*PARTNER_ROLES)
-def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
+def household_edit(request: MemberRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, household_id=household_id)
     _require_manage(request, Perm.HOUSEHOLD_MANAGE, household.partner_id)
     form = HouseholdForm(request.POST or None, instance=household)
@@ -195,7 +203,7 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*PARTNER_ROLES)
-def assessment_new(request: HttpRequest, household_id: int) -> HttpResponse:
+def assessment_new(request: MemberRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, household_id=household_id)
     _require_manage(request, Perm.HOUSEHOLD_MANAGE, household.partner_id)
     form = AssessmentForm(request.POST or None)
@@ -225,7 +233,7 @@ def assessment_new(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*PARTNER_ROLES)
-def assessment_notes(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def assessment_notes(request: MemberRequest, assessment_id: int) -> HttpResponse:
     """The notes of one assessment, fetched on demand so that each read is audited."""
     assessment = selectors.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     notes = services.assessment_notes_read(actor=request.user, assessment=assessment)
@@ -239,7 +247,7 @@ def assessment_notes(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*PARTNER_ROLES)
-def pass_new(request: HttpRequest, household_id: int) -> HttpResponse:
+def pass_new(request: MemberRequest, household_id: int) -> HttpResponse:
     """Issue a pass. An htmx `check` request runs every rule read-only (no write, no
     lock), so the form shows what is wrong as the social worker types."""
     household = selectors.household_get_for_user(user=request.user, household_id=household_id)
@@ -295,7 +303,7 @@ def pass_new(request: HttpRequest, household_id: int) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-def _pass_page_context(request: HttpRequest, access_pass: AccessPass) -> dict:
+def _pass_page_context(request: MemberRequest, access_pass: AccessPass) -> dict[str, Any]:
     today = timezone.localdate()
     renew_conventions = selectors.conventions_for_issuing(
         user=request.user, partner=access_pass.partner, today=today
@@ -317,7 +325,7 @@ def _pass_page_context(request: HttpRequest, access_pass: AccessPass) -> dict:
 
 @require_GET
 @role_required(*PARTNER_ROLES)
-def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
+def pass_detail(request: MemberRequest, pass_id: int) -> HttpResponse:
     access_pass = selectors.pass_get_for_user(user=request.user, pass_id=pass_id)
     return render(request, "passes/pass_detail.html", _pass_page_context(request, access_pass))
 
@@ -335,7 +343,7 @@ PASS_ACTIONS = {
 
 @require_POST
 @role_required(*PARTNER_ROLES)
-def pass_action(request: HttpRequest, pass_id: int, action: str) -> HttpResponse:
+def pass_action(request: MemberRequest, pass_id: int, action: str) -> HttpResponse:
     access_pass = selectors.pass_get_for_user(user=request.user, pass_id=pass_id)
     _require_manage(request, Perm.PASS_MANAGE, access_pass.partner_id)
     if action not in PASS_ACTIONS:
@@ -360,7 +368,7 @@ def pass_action(request: HttpRequest, pass_id: int, action: str) -> HttpResponse
 
 @require_POST
 @role_required(*PARTNER_ROLES)
-def pass_renew(request: HttpRequest, pass_id: int) -> HttpResponse:
+def pass_renew(request: MemberRequest, pass_id: int) -> HttpResponse:
     access_pass = selectors.pass_get_for_user(user=request.user, pass_id=pass_id)
     _require_manage(request, Perm.PASS_MANAGE, access_pass.partner_id)
     today = timezone.localdate()
@@ -394,7 +402,7 @@ def pass_renew(request: HttpRequest, pass_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*PARTNER_ROLES)
-def pass_card(request: HttpRequest, pass_id: int) -> HttpResponse:
+def pass_card(request: MemberRequest, pass_id: int) -> HttpResponse:
     """The card to print at credit-card size, or an A4 sheet of it with `?sheet=1`."""
     access_pass = selectors.pass_get_for_user(user=request.user, pass_id=pass_id)
     return render(
@@ -410,7 +418,7 @@ def pass_card(request: HttpRequest, pass_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*PARTNER_ROLES)
-def card_sheet(request: HttpRequest) -> HttpResponse:
+def card_sheet(request: MemberRequest) -> HttpResponse:
     """An A4 sheet of several households' cards: `?pass=12&pass=13…` (ids only)."""
     ids = [int(i) for i in request.GET.getlist("pass") if i.isdigit()][:10]
     cards = [card_html(selectors.pass_get_for_user(user=request.user, pass_id=i)) for i in ids]
@@ -425,7 +433,7 @@ def card_sheet(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*PARTNER_ROLES)
-def pass_card_png(request: HttpRequest, pass_id: int) -> HttpResponse:
+def pass_card_png(request: MemberRequest, pass_id: int) -> HttpResponse:
     access_pass = selectors.pass_get_for_user(user=request.user, pass_id=pass_id)
     response = HttpResponse(card_png(access_pass), content_type="image/png")
     # A neutral file name: the household's name never goes into a URL or a file name.

@@ -1,14 +1,14 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from network.access import role_required
+from network.access import MemberRequest, role_required
 from network.models import Role
 from network.selectors import conventions_in_force, organisations_overview
 
 
 @role_required(Role.COORDINATOR)
-def coordinator_home(request: HttpRequest) -> HttpResponse:
+def coordinator_home(request: MemberRequest) -> HttpResponse:
     today = timezone.localdate()
     organisations = list(organisations_overview())
     return render(

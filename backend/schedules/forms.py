@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
@@ -75,12 +77,13 @@ class OpeningRuleForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["valid_from"].initial = timezone.localdate
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("frequency") == SOME_WEEKS and not data.get("weeks"):
             self.add_error(
                 "weeks",
@@ -121,7 +124,7 @@ class OpeningRuleForm(forms.Form):
         )
 
     @staticmethod
-    def initial_from(rule: OpeningRule) -> dict | None:
+    def initial_from(rule: OpeningRule) -> dict[str, Any] | None:
         """The form's fields for a stored rule, or None if the form cannot express it."""
         pattern = rule.pattern()
         if pattern is None:

@@ -2,8 +2,8 @@
 
 import time as time_module
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -15,8 +15,8 @@ from django.utils.translation import get_language
 
 from comptoir.dates import local_days_bounds
 from network.access import Perm, scope_q
-from network.models import Organisation
-from passes.models import AccessPass
+from network.models import Organisation, User
+from passes.models import AccessPass, Household
 from schedules.models import Appointment, Closure, OpeningRule
 
 # The `holidays` package names holidays in these languages.
@@ -185,7 +185,7 @@ def opening_rules_for_service(*, service: Organisation) -> list[OpeningRule]:
     """The service's session rules, in week order (Monday first), then by time."""
     rules = list(OpeningRule.objects.filter(service=service))
 
-    def week_order(rule: OpeningRule) -> tuple:
+    def week_order(rule: OpeningRule) -> tuple[int, time, int]:
         pattern = rule.pattern()
         return (min(pattern.weekdays) if pattern else 7, rule.starts_at, rule.pk)
 
@@ -248,7 +248,7 @@ def appointment_slots(
     service: Organisation,
     start_day: date,
     days: int,
-    household: Any = None,
+    household: Household | None = None,
     now: datetime | None = None,
 ) -> list[Slot]:
     """The coming slots of the service's by-appointment sessions that still have a place.
@@ -293,7 +293,15 @@ def appointment_slots(
     return slots
 
 
-def appointments_for_day(*, service: Organisation, day: date) -> list[dict[str, Any]]:
+class DayAppointment(TypedDict):
+    """An appointment as the counter shows it: the slot and the first name only."""
+
+    pk: int
+    starts_at: datetime
+    household__first_name: str
+
+
+def appointments_for_day(*, service: Organisation, day: date) -> list[DayAppointment]:
     """That day's appointments at the counter, by time: the slot and the first name only.
 
     The counter needs nothing more to greet a household: no name, no partner.
@@ -308,7 +316,7 @@ def appointments_for_day(*, service: Organisation, day: date) -> list[dict[str, 
     )
 
 
-def appointment_get_for_user(*, user: Any, appointment_id: int) -> Appointment:
+def appointment_get_for_user(*, user: User, appointment_id: int) -> Appointment:
     """One appointment of a household of the user's partners, or 404."""
     try:
         return (
@@ -327,7 +335,7 @@ class BookingChoice:
 
 
 def appointment_choices_for_household(
-    *, household: Any, today: date, days: int = 21
+    *, household: Household, today: date, days: int = 21
 ) -> list[BookingChoice]:
     """For the household page: each service of its active passes that has sessions by
     appointment, with the free slots of the next `days` days its passes cover."""
@@ -357,7 +365,9 @@ def appointment_choices_for_household(
     return choices
 
 
-def appointments_upcoming_for_household(*, household: Any, now: datetime) -> list[Appointment]:
+def appointments_upcoming_for_household(
+    *, household: Household, now: datetime
+) -> list[Appointment]:
     return list(
         Appointment.objects.filter(
             household=household, cancelled_at__isnull=True, starts_at__gte=now

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from comptoir.errors import DomainError, ErrorKind
 from network.access import Perm, has_perm
 from network.audit import audit_record
-from network.models import Organisation
+from network.models import Organisation, User
 from passes.models import AccessPass, Household
 from schedules.models import Appointment, Closure, OpeningRule
 from schedules.selectors import (
@@ -42,11 +42,11 @@ class ShopRefused(DomainError):
 
 def _refuse(
     message: str, *, code: str, field: str | None = None, kind: ErrorKind = ErrorKind.CONFLICT
-):
+) -> NoReturn:
     raise ShopRefused(message, code=code, field=field, kind=kind)
 
 
-def _require_service_manage(user: Any, service: Organisation) -> None:
+def _require_service_manage(user: User, service: Organisation) -> None:
     if not has_perm(user, Perm.SERVICE_MANAGE, service):
         _refuse(
             _("Seul le gérant du service peut modifier ses horaires."),
@@ -116,7 +116,7 @@ def _check_rule(data: OpeningRuleData) -> None:
 
 @transaction.atomic
 def opening_rule_save(
-    *, user: Any, service: Organisation, data: OpeningRuleData, rule: OpeningRule | None = None
+    *, user: User, service: Organisation, data: OpeningRuleData, rule: OpeningRule | None = None
 ) -> OpeningRule:
     """Create a session rule of `service`, or change `rule` (which must be one of its rules).
 
@@ -149,7 +149,7 @@ def opening_rule_save(
 
 
 @transaction.atomic
-def opening_rule_delete(*, user: Any, rule: OpeningRule) -> None:
+def opening_rule_delete(*, user: User, rule: OpeningRule) -> None:
     """Delete a session rule. Appointments already booked stay. Refuses with `not_allowed`."""
     _require_service_manage(user, rule.service)
     audit_record(
@@ -165,7 +165,7 @@ def opening_rule_delete(*, user: Any, rule: OpeningRule) -> None:
 
 @transaction.atomic
 def closure_add(
-    *, user: Any, service: Organisation, starts_on: date, ends_on: date | None, reason: str = ""
+    *, user: User, service: Organisation, starts_on: date, ends_on: date | None, reason: str = ""
 ) -> Closure:
     """Close `service` on one day (no `ends_on`) or over a period, with a reason shown to all.
 
@@ -195,7 +195,7 @@ def closure_add(
 
 
 @transaction.atomic
-def closure_delete(*, user: Any, closure: Closure) -> None:
+def closure_delete(*, user: User, closure: Closure) -> None:
     """Remove a closure: the sessions it cancelled take place again. Refuses with `not_allowed`."""
     _require_service_manage(user, closure.service)
     audit_record(
@@ -239,7 +239,7 @@ def _has_valid_pass(household: Household, service: Organisation, day: date) -> b
 
 @transaction.atomic
 def appointment_book(
-    *, user: Any, household: Household, service: Organisation, starts_at: datetime
+    *, user: User, household: Household, service: Organisation, starts_at: datetime
 ) -> Appointment:
     """Book `household` into the slot of `service` starting at `starts_at`.
 
@@ -316,7 +316,7 @@ def appointment_book(
 
 
 @transaction.atomic
-def appointment_cancel(*, user: Any, appointment: Appointment) -> Appointment:
+def appointment_cancel(*, user: User, appointment: Appointment) -> Appointment:
     """Cancel an appointment: its place in the slot is free again. Idempotent.
 
     Locks the appointment row. Refuses with `not_allowed`, `in_the_past`.

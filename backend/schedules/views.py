@@ -1,5 +1,7 @@
 """Opening hours and closures (managers), the public page of a service, appointments."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comptoir.errors import DomainError, form_add_refusal
-from network.access import Perm, has_perm, role_required
+from network.access import MemberRequest, Perm, has_perm, role_required
 from network.models import Organisation, Role
 from passes.models import Household
 from passes.selectors import household_get_for_user
@@ -49,7 +51,7 @@ def service_public(request: HttpRequest, slug: str) -> HttpResponse:
 # --- opening hours and closures (managers) ------------------------------------------
 
 
-def _back_to_hours(request: HttpRequest) -> HttpResponse:
+def _back_to_hours(request: MemberRequest) -> HttpResponse:
     url = reverse("schedules:hours")
     if request.htmx:
         response = HttpResponse(status=204)
@@ -58,7 +60,9 @@ def _back_to_hours(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
-def _hours_context(request: HttpRequest, closure_form: ClosureForm | None = None) -> dict:
+def _hours_context(
+    request: MemberRequest, closure_form: ClosureForm | None = None
+) -> dict[str, Any]:
     service = request.membership.organisation
     today = timezone.localdate()
     return {
@@ -73,15 +77,15 @@ def _hours_context(request: HttpRequest, closure_form: ClosureForm | None = None
 
 @require_GET
 @role_required(Role.MANAGER)
-def hours(request: HttpRequest) -> HttpResponse:
+def hours(request: MemberRequest) -> HttpResponse:
     """The service's sessions in plain words, its closures, and the next sessions."""
     return render(request, "schedules/hours.html", _hours_context(request))
 
 
-def _rule_form(request: HttpRequest, rule: OpeningRule | None) -> HttpResponse:
+def _rule_form(request: MemberRequest, rule: OpeningRule | None) -> HttpResponse:
     service = request.membership.organisation
     initial = OpeningRuleForm.initial_from(rule) if rule is not None else None
-    context = {"service": service, "rule": rule}
+    context: dict[str, Any] = {"service": service, "rule": rule}
     if rule is not None and initial is None:
         # Written in the admin with more than the form knows: shown, not overwritten.
         status = 409 if request.method == "POST" else 200
@@ -104,20 +108,20 @@ def _rule_form(request: HttpRequest, rule: OpeningRule | None) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.MANAGER)
-def hours_rule_new(request: HttpRequest) -> HttpResponse:
+def hours_rule_new(request: MemberRequest) -> HttpResponse:
     return _rule_form(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.MANAGER)
-def hours_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+def hours_rule_edit(request: MemberRequest, rule_id: int) -> HttpResponse:
     service = request.membership.organisation
     return _rule_form(request, selectors.opening_rule_get(service=service, rule_id=rule_id))
 
 
 @require_POST
 @role_required(Role.MANAGER)
-def hours_rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def hours_rule_delete(request: MemberRequest, rule_id: int) -> HttpResponse:
     service = request.membership.organisation
     rule = selectors.opening_rule_get(service=service, rule_id=rule_id)
     services.opening_rule_delete(user=request.user, rule=rule)
@@ -127,7 +131,7 @@ def hours_rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.MANAGER)
-def hours_closure_new(request: HttpRequest) -> HttpResponse:
+def hours_closure_new(request: MemberRequest) -> HttpResponse:
     if request.method == "GET":
         return redirect("schedules:hours")
     form = ClosureForm(request.POST)
@@ -151,7 +155,7 @@ def hours_closure_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.MANAGER)
-def hours_closure_delete(request: HttpRequest, closure_id: int) -> HttpResponse:
+def hours_closure_delete(request: MemberRequest, closure_id: int) -> HttpResponse:
     service = request.membership.organisation
     closure = selectors.closure_get(service=service, closure_id=closure_id)
     services.closure_delete(user=request.user, closure=closure)
@@ -188,7 +192,7 @@ def appointments_section(request: HttpRequest, household: Household) -> SafeStri
 
 
 def _appointments_answer(
-    request: HttpRequest, household: Household, *, status: int = 200, **extra: object
+    request: MemberRequest, household: Household, *, status: int = 200, **extra: object
 ) -> HttpResponse:
     """The section again for htmx; without htmx, back to the page (or the page with the
     refusal next to its select, status 422)."""
@@ -201,7 +205,7 @@ def _appointments_answer(
     return household_page(request, household, status=status, sections={"appointments": section})
 
 
-def _require_pass_manage(request: HttpRequest, household: Household) -> None:
+def _require_pass_manage(request: MemberRequest, household: Household) -> None:
     # As on the household's page: a file the user may not change does not exist for them.
     if not has_perm(request.user, Perm.PASS_MANAGE, household.partner_id):
         raise Http404
@@ -209,7 +213,7 @@ def _require_pass_manage(request: HttpRequest, household: Household) -> None:
 
 @require_POST
 @role_required(Role.SOCIAL_WORKER, Role.PARTNER_HEAD)
-def appointment_book(request: HttpRequest, household_id: int) -> HttpResponse:
+def appointment_book(request: MemberRequest, household_id: int) -> HttpResponse:
     household = household_get_for_user(user=request.user, household_id=household_id)
     _require_pass_manage(request, household)
     form = AppointmentBookForm(request.POST)
@@ -247,7 +251,7 @@ def appointment_book(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.SOCIAL_WORKER, Role.PARTNER_HEAD)
-def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment_cancel(request: MemberRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get_for_user(
         user=request.user, appointment_id=appointment_id
     )

@@ -49,7 +49,7 @@ def pass_keys(settings, tmp_path):
 @pytest.fixture
 def assessment_reasons(transactional_db):
     """The reason list the migration seeds; a transactional test flushes it, so put it back."""
-    module = importlib.import_module("passes.migrations.0003_name_keys_and_reasons")
+    module = importlib.import_module("passes.migrations.0002_assessment_reasons")
     for position, (code, fr, nl, en) in enumerate(module.REASONS):
         AssessmentReason.objects.get_or_create(
             code=code,

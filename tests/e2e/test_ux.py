@@ -226,6 +226,30 @@ def test_a_volunteer_at_the_counter_has_no_other_page_to_go_to(open_page, world)
     expect(page.locator(".counter-logout")).to_be_visible()
 
 
+# --- 3. another role's page -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_a_coordinator_opening_the_households_is_told_whom_they_are_for(
+    open_page, world, live_server, size
+):
+    page = open_page("coordination", VIEWPORTS[size], "fr")
+    page.wait_for_selector("[data-role-home=coordinator]")
+    answer = page.goto(live_server.url + "/households/")
+    assert answer.status == 403
+    shot(page, f"ux-refusal-coordinator-households-{size}")
+    body = page.inner_text("main")
+    assert "Vous ne pouvez pas utiliser Comptoir" not in body
+    expect(page.locator("[data-page-roles] li")).to_have_text(
+        ["Travailleur·euse social·e", "Responsable de service partenaire"]
+    )
+    assert header_problems(page, ".site-header") == []
+    page.click("[data-homes] a")
+    page.wait_for_selector("[data-role-home=coordinator]")
+    assert page.url == live_server.url + "/network/"
+    assert_no_csp_errors(page)
+
+
 # --- 7. the role chooser ----------------------------------------------------------------
 
 

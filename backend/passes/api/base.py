@@ -9,7 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 
 from network.access import Perm, has_perm, has_perm_anywhere, organisations_with_perm
 from network.api import UserLanguageApiView
-from network.models import Organisation
+from network.models import Organisation, User
 from passes.serializers import (
     ErrorSerializer,
 )
@@ -39,25 +39,25 @@ class PassesApiView(UserLanguageApiView):
     """Base of the passes API (see `UserLanguageApiView`)."""
 
 
-def _require_anywhere(user: Any, perm: Perm) -> None:
+def _require_anywhere(user: User, perm: Perm) -> None:
     """Collections answer 403 to people whose role never deals with households."""
     if not has_perm_anywhere(user, perm):
         raise exceptions.PermissionDenied()
 
 
-def _require(user: Any, perm: Perm, organisation_id: int) -> None:
+def _require(user: User, perm: Perm, organisation_id: int) -> None:
     """A change to an object the user can see but may not change answers 403."""
     if not has_perm(user, perm, organisation_id):
         raise exceptions.PermissionDenied()
 
 
-def _members(raw: list[dict] | None) -> list[MemberData] | None:
+def _members(raw: list[dict[str, Any]] | None) -> list[MemberData] | None:
     if raw is None:
         return None
     return [MemberData(age_band=m["age_band"], sex=m["sex"]) for m in raw]
 
 
-def _only_partner(user: Any) -> Organisation:
+def _only_partner(user: User) -> Organisation:
     """The partner a new household belongs to when the caller did not name one."""
     allowed = organisations_with_perm(user, Perm.HOUSEHOLD_MANAGE)
     partners = list(allowed.filter(kind=Organisation.Kind.PARTNER)[:2])

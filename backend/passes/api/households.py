@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.utils import timezone
@@ -14,7 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from comptoir.errors import DomainError, ErrorKind
+from comptoir.serializers import many_data
 from network.access import Perm
+from network.api_policy import api_user
 from passes.api.base import (
     HOUSEHOLDS,
     LIST_ERRORS,
@@ -62,7 +65,7 @@ from passes.services import (
 # --- households ---------------------------------------------------------------------
 
 
-def _household_presented(request: Request, household: Household, today: date) -> dict:
+def _household_presented(request: Request, household: Household, today: date) -> dict[str, Any]:
     detail = household_detail(household=household)
     context = {
         "request": request,
@@ -86,7 +89,8 @@ class HouseholdListApi(PassesApiView):
         responses={200: HouseholdListItemSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        _require_anywhere(request.user, Perm.HOUSEHOLD_VIEW)
+        user = api_user(request)
+        _require_anywhere(user, Perm.HOUSEHOLD_VIEW)
         if "q" in request.query_params:
             raise DomainError(
                 _(
@@ -101,15 +105,15 @@ class HouseholdListApi(PassesApiView):
         query.is_valid(raise_exception=True)
         today = timezone.localdate()
         households = household_list_for_user(
-            user=request.user,
+            user=user,
             today=today,
             status_filter=query.validated_data.get("status", ""),
             partner_id=query.validated_data.get("partner"),
         )
         paginator = self.pagination_class()
         ids = paginator.paginate_queryset(households.values_list("pk", flat=True), request, self)
-        page = household_rows(household_ids=list(ids))
-        rows = HouseholdListItemSerializer(page, many=True, context={"today": today}).data
+        page = household_rows(household_ids=list(ids or []))
+        rows = many_data(HouseholdListItemSerializer, page, context={"today": today})
         return paginator.get_paginated_response(rows)
 
     @extend_schema(
@@ -124,7 +128,8 @@ class HouseholdListApi(PassesApiView):
         responses={201: HouseholdDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        _require_anywhere(request.user, Perm.HOUSEHOLD_MANAGE)
+        user = api_user(request)
+        _require_anywhere(user, Perm.HOUSEHOLD_MANAGE)
         today = timezone.localdate()
         serializer = HouseholdWriteSerializer(
             data=request.data, context={"request": request, "today": today}
@@ -132,10 +137,8 @@ class HouseholdListApi(PassesApiView):
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         members = _members(fields.pop("members", [])) or []
-        partner = fields.pop("partner", None) or _only_partner(request.user)
-        household = household_register(
-            actor=request.user, partner=partner, fields=fields, members=members
-        )
+        partner = fields.pop("partner", None) or _only_partner(user)
+        household = household_register(actor=user, partner=partner, fields=fields, members=members)
         return Response(
             _household_presented(request, household, today), status=status.HTTP_201_CREATED
         )
@@ -151,22 +154,23 @@ class HouseholdSearchApi(PassesApiView):
         responses={200: HouseholdSearchPageSerializer, **LIST_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        _require_anywhere(request.user, Perm.HOUSEHOLD_VIEW)
+        user = api_user(request)
+        _require_anywhere(user, Perm.HOUSEHOLD_VIEW)
         query = HouseholdSearchSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         today = timezone.localdate()
         households = household_list_for_user(
-            user=request.user,
+            user=user,
             today=today,
             query=query.validated_data.get("q", ""),
             status_filter=query.validated_data.get("status", ""),
             partner_id=query.validated_data.get("partner"),
         )
-        page = Paginator(households.values_list("pk", flat=True), PassesPagination.page_size)
-        page = page.get_page(query.validated_data["page"])
-        rows = HouseholdListItemSerializer(
+        paginator = Paginator(households.values_list("pk", flat=True), PassesPagination.page_size)
+        page = paginator.get_page(query.validated_data["page"])
+        rows = many_data(
+            HouseholdListItemSerializer,
             household_rows(household_ids=list(page.object_list)),
-            many=True,
             context={"today": today},
         )
         return Response(
@@ -174,7 +178,7 @@ class HouseholdSearchApi(PassesApiView):
                 "count": page.paginator.count,
                 "page": page.number,
                 "pages": page.paginator.num_pages,
-                "results": rows.data,
+                "results": rows,
             }
         )
 
@@ -188,8 +192,9 @@ class HouseholdDetailApi(PassesApiView):
         responses={200: HouseholdDetailSerializer, **READ_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        household = household_get_for_user(user=request.user, household_id=pk)
-        household_file_opened(actor=request.user, household=household)
+        user = api_user(request)
+        household = household_get_for_user(user=user, household_id=pk)
+        household_file_opened(actor=user, household=household)
         return Response(_household_presented(request, household, timezone.localdate()))
 
     @extend_schema(
@@ -200,8 +205,9 @@ class HouseholdDetailApi(PassesApiView):
         responses={200: HouseholdDetailSerializer, **WRITE_ERRORS},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        household = household_get_for_user(user=request.user, household_id=pk)
-        _require(request.user, Perm.HOUSEHOLD_MANAGE, household.partner_id)
+        user = api_user(request)
+        household = household_get_for_user(user=user, household_id=pk)
+        _require(user, Perm.HOUSEHOLD_MANAGE, household.partner_id)
         today = timezone.localdate()
         serializer = HouseholdUpdateSerializer(
             data=request.data, partial=True, context={"request": request, "today": today}
@@ -210,7 +216,7 @@ class HouseholdDetailApi(PassesApiView):
         fields = dict(serializer.validated_data)
         members = _members(fields.pop("members", None))
         household = household_update(
-            actor=request.user, household=household, fields=fields, members=members
+            actor=user, household=household, fields=fields, members=members
         )
         return Response(_household_presented(request, household, today))
 
@@ -227,9 +233,10 @@ class HouseholdAssessmentListApi(PassesApiView):
         responses={200: AssessmentSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        household = household_get_for_user(user=request.user, household_id=pk)
+        user = api_user(request)
+        household = household_get_for_user(user=user, household_id=pk)
         assessments = household_detail(household=household)["assessments"]
-        return Response(AssessmentSerializer(assessments, many=True).data)
+        return Response(many_data(AssessmentSerializer, assessments))
 
     @extend_schema(
         tags=HOUSEHOLDS,
@@ -239,13 +246,14 @@ class HouseholdAssessmentListApi(PassesApiView):
         responses={201: AssessmentSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        household = household_get_for_user(user=request.user, household_id=pk)
-        _require(request.user, Perm.HOUSEHOLD_MANAGE, household.partner_id)
+        user = api_user(request)
+        household = household_get_for_user(user=user, household_id=pk)
+        _require(user, Perm.HOUSEHOLD_MANAGE, household.partner_id)
         serializer = AssessmentWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         assessment = assessment_record(
-            actor=request.user,
+            actor=user,
             household=household,
             assessed_on=data["assessed_on"],
             outcome=data["outcome"],
@@ -264,8 +272,9 @@ class AssessmentNotesApi(PassesApiView):
         responses={200: AssessmentNotesSerializer, **READ_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        assessment = assessment_get_for_user(user=request.user, assessment_id=pk)
-        notes = assessment_notes_read(actor=request.user, assessment=assessment)
+        user = api_user(request)
+        assessment = assessment_get_for_user(user=user, assessment_id=pk)
+        notes = assessment_notes_read(actor=user, assessment=assessment)
         response = Response(AssessmentNotesSerializer({"notes": notes}).data)
         patch_cache_control(response, private=True, no_store=True)
         return response
@@ -280,5 +289,6 @@ class AssessmentReasonListApi(PassesApiView):
         responses={200: AssessmentReasonSerializer(many=True), 403: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
-        _require_anywhere(request.user, Perm.HOUSEHOLD_VIEW)
-        return Response(AssessmentReasonSerializer(assessment_reasons_active(), many=True).data)
+        user = api_user(request)
+        _require_anywhere(user, Perm.HOUSEHOLD_VIEW)
+        return Response(many_data(AssessmentReasonSerializer, assessment_reasons_active()))

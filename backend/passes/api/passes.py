@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -10,11 +11,13 @@ from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from comptoir.serializers import many_data
 from network.access import Perm
+from network.api_policy import api_user
 from passes.api.base import (
     LIST_ERRORS,
     PASSES,
@@ -56,8 +59,9 @@ from passes.tokens import TOKEN_PREFIX, public_key_base64
 # --- passes -------------------------------------------------------------------------
 
 
-def _pass_presented(request: Request, pass_id: int, today: date) -> dict:
-    access_pass = pass_get_for_user(user=request.user, pass_id=pass_id)
+def _pass_presented(request: Request, pass_id: int, today: date) -> dict[str, Any]:
+    user = api_user(request)
+    access_pass = pass_get_for_user(user=user, pass_id=pass_id)
     return PassSerializer(access_pass, context={"request": request, "today": today}).data
 
 
@@ -73,18 +77,17 @@ class PassListApi(PassesApiView):
         responses={200: PassSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        _require_anywhere(request.user, Perm.HOUSEHOLD_VIEW)
+        user = api_user(request)
+        _require_anywhere(user, Perm.HOUSEHOLD_VIEW)
         query = PassListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         today = timezone.localdate()
-        passes = pass_list_for_user(
-            user=request.user, household_id=query.validated_data.get("household")
-        )
+        passes = pass_list_for_user(user=user, household_id=query.validated_data.get("household"))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(passes, request, view=self)
         context = {"request": request, "today": today}
         return paginator.get_paginated_response(
-            PassSerializer(page, many=True, context=context).data
+            many_data(PassSerializer, page or [], context=context)
         )
 
     @extend_schema(
@@ -102,13 +105,14 @@ class PassListApi(PassesApiView):
         responses={201: PassSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        _require_anywhere(request.user, Perm.PASS_MANAGE)
+        user = api_user(request)
+        _require_anywhere(user, Perm.PASS_MANAGE)
         today = timezone.localdate()
         serializer = PassIssueSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         access_pass = pass_issue(
-            actor=request.user,
+            actor=user,
             household=data["household"],
             convention=data["convention"],
             valid_from=data.get("valid_from"),
@@ -145,14 +149,15 @@ class PassRenewApi(PassesApiView):
         responses={200: PassSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        access_pass = pass_get_for_user(user=request.user, pass_id=pk)
-        _require(request.user, Perm.PASS_MANAGE, access_pass.partner_id)
+        user = api_user(request)
+        access_pass = pass_get_for_user(user=user, pass_id=pk)
+        _require(user, Perm.PASS_MANAGE, access_pass.partner_id)
         today = timezone.localdate()
         serializer = PassRenewSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         pass_renew(
-            actor=request.user,
+            actor=user,
             access_pass=access_pass,
             reason=data["reason"],
             convention=data.get("convention"),
@@ -174,12 +179,13 @@ class _PassReasonActionApi(PassesApiView):
         responses={200: PassSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        access_pass = pass_get_for_user(user=request.user, pass_id=pk)
-        _require(request.user, Perm.PASS_MANAGE, access_pass.partner_id)
+        user = api_user(request)
+        access_pass = pass_get_for_user(user=user, pass_id=pk)
+        _require(user, Perm.PASS_MANAGE, access_pass.partner_id)
         serializer = PassReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.service(
-            actor=request.user, access_pass=access_pass, reason=serializer.validated_data["reason"]
+            actor=user, access_pass=access_pass, reason=serializer.validated_data["reason"]
         )
         return Response(_pass_presented(request, access_pass.pk, timezone.localdate()))
 
@@ -226,8 +232,9 @@ class PassHistoryApi(PassesApiView):
         responses={200: PassEventSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        access_pass = pass_get_for_user(user=request.user, pass_id=pk)
-        return Response(PassEventSerializer(pass_events(access_pass=access_pass), many=True).data)
+        user = api_user(request)
+        access_pass = pass_get_for_user(user=user, pass_id=pk)
+        return Response(many_data(PassEventSerializer, pass_events(access_pass=access_pass)))
 
 
 class _PassQrApi(PassesApiView):
@@ -236,14 +243,17 @@ class _PassQrApi(PassesApiView):
     renderer_classes = [JSONRenderer]
     content_type = "application/octet-stream"
 
-    def perform_content_negotiation(self, request: Request, force: bool = False):
+    def perform_content_negotiation(
+        self, request: Request, force: bool = False
+    ) -> tuple[BaseRenderer, str]:
         return super().perform_content_negotiation(request, force=True)
 
     def image(self, token: str) -> bytes | str:
         raise NotImplementedError
 
     def get(self, request: Request, pk: int) -> HttpResponse:
-        access_pass = pass_get_for_user(user=request.user, pass_id=pk)
+        user = api_user(request)
+        access_pass = pass_get_for_user(user=user, pass_id=pk)
         response = HttpResponse(
             self.image(pass_token(access_pass=access_pass)), content_type=self.content_type
         )
