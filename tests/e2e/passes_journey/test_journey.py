@@ -1,9 +1,8 @@
-"""In a real browser, what a social worker does with households, passes and cards.
+"""In a real browser, a social worker's journey with a household, its pass and its card.
 
-Register a household, record the assessment, issue a pass, print the card and
-send it to a phone, replace a lost card; search as you type; the refusals shown
-next to their field; what another partner and a volunteer may not open; the card
-in the household's language; the coordination amending a convention's rules.
+Register a household, record the assessment, issue a pass, print the card and send it
+to a phone, replace a lost card; the other actions on a pass, each with its reason; a
+refusal shown next to its field; the card in the household's language.
 """
 
 from __future__ import annotations
@@ -14,27 +13,23 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from network.models import Convention, UsageRule
 from passes.keys import keyring
 from passes.models import AccessPass, Assessment, Household, PassEvent
 from passes.selectors import pass_check, pass_token
-from passes.services import MemberData
 from passes.tokens import human_code_display, token_read
 from tests.e2e.helpers_passes import (
     ARTIFACTS,
     assert_no_csp_errors,
-    assessment_reasons,  # noqa: F401  (fixture)
-    convention_make,
     element_shot,
     household_make,
     log_in,
-    pass_keys,  # noqa: F401  (fixture)
     pass_make,
     qr_texts,
     save_artifact,
     shot,
     today,
 )
+from tests.e2e.passes_journey.common import _post_to
 
 pytestmark = [
     pytest.mark.e2e,
@@ -43,23 +38,6 @@ pytestmark = [
 ]
 
 MM = 96 / 25.4  # CSS pixels in a millimetre
-
-
-@pytest.fixture
-def convention_a(partner_a, service_s):
-    return convention_make(partner_a, [service_s], reference="CONV-A", visits_per_week=1)
-
-
-@pytest.fixture
-def convention_b(partner_b, service_s):
-    return convention_make(partner_b, [service_s], reference="CONV-B", visits_per_week=1)
-
-
-def _post_to(path_end: str):
-    """A predicate for page.expect_response: a POST whose URL ends with `path_end`."""
-    return lambda response: (
-        response.request.method == "POST" and response.url.split("?")[0].endswith(path_end)
-    )
 
 
 # --- 1. the whole journey -----------------------------------------------------------
@@ -245,76 +223,6 @@ def test_a_social_worker_registers_assesses_issues_prints_and_replaces_a_card(
     assert_no_csp_errors(page)
 
 
-# --- 2. search as you type ----------------------------------------------------------
-
-
-def test_the_search_box_posts_as_you_type_and_pages_without_a_name_in_the_url(
-    page, live_server, social_worker_a, partner_a, convention_a
-):
-    base = live_server.url
-    dup_names = ["Dupont", "Dupuis", "Duprez", "Dupré", "Dupas", "Dupin"]
-    for number in range(27):
-        household_make(
-            social_worker_a,
-            partner_a,
-            first_name=f"Personne{number:02d}",
-            last_name=dup_names[number % len(dup_names)],
-            granted=number == 0,
-        )
-    for last_name in ("Martin", "Lambert", "Peeters"):
-        household_make(social_worker_a, partner_a, first_name="Zoé", last_name=last_name)
-    with_pass = Household.objects.get(first_name="Personne00")
-    pass_make(social_worker_a, with_pass, convention_a)
-
-    log_in(page, base, "sw.a", "social_worker")
-    page.goto(base + "/households/")
-    results = page.locator("#household-results")
-    expect(results).to_contain_text("30 ménages")
-    expect(page.locator("#household-results tbody tr")).to_have_count(25)
-    shot(page, "passes-household-list")
-    page.evaluate("window.__stillHere = true")
-
-    posted = []
-    page.on("request", lambda r: r.method == "POST" and posted.append(r))
-    with page.expect_response(_post_to("/households/")) as searched:
-        page.locator("#id_q").press_sequentially("dup", delay=60)
-    assert searched.value.status == 200
-    expect(results).to_contain_text("27 ménages")
-    expect(page.locator("#household-results tbody tr")).to_have_count(25)
-    expect(results).not_to_contain_text("Martin")
-    expect(results).to_contain_text("Page 1 sur 2")
-    assert page.evaluate("window.__stillHere") is True  # no page load
-    assert "dup" not in page.url.lower()
-    assert page.url == base + "/households/"
-    assert all("dup" not in r.url.lower() for r in posted)
-    assert any("q=dup" in (r.post_data or "") for r in posted)
-    shot(page, "passes-household-list-search")
-
-    page.click("#household-results button:has-text('Suivante')")
-    expect(results).to_contain_text("Page 2 sur 2")
-    expect(page.locator("#household-results tbody tr")).to_have_count(2)
-    expect(results).not_to_contain_text("Martin")  # the search stays applied
-    page.click("#household-results button:has-text('Précédente')")
-    expect(results).to_contain_text("Page 1 sur 2")
-    expect(page.locator("#household-results tbody tr")).to_have_count(25)
-    assert page.evaluate("window.__stillHere") is True
-    assert "dup" not in page.url.lower()
-
-    # A filter narrows the same search.
-    page.select_option("#id_status", "active")
-    expect(results).to_contain_text("1 ménage")
-    expect(page.locator("#household-results tbody tr")).to_have_count(1)
-    expect(results).to_contain_text("Personne00")
-
-    # Nothing found: a plain sentence.
-    page.select_option("#id_status", "")
-    page.fill("#id_q", "zzz")
-    expect(results).to_contain_text("Aucun ménage ne correspond")
-    assert "zzz" not in page.url
-    assert page.evaluate("window.__stillHere") is True
-    assert_no_csp_errors(page)
-
-
 # --- 1b. the other actions on a pass, each with its reason ----------------------------
 
 
@@ -406,100 +314,6 @@ def test_an_end_date_beyond_the_convention_is_refused_next_to_its_field(
     assert_no_csp_errors(page)
 
 
-# --- 4. what others may not open ----------------------------------------------------
-
-
-def test_another_partner_gets_a_404_and_a_volunteer_a_403(
-    browser,
-    live_server,
-    social_worker_a,
-    social_worker_b,
-    volunteer_s,
-    partner_a,
-    convention_a,
-):
-    base = live_server.url
-    household = household_make(social_worker_a, partner_a, granted=True)
-    access_pass = pass_make(social_worker_a, household, convention_a)
-    assessment = household.assessments.get()
-
-    context = browser.new_context(locale="fr-BE")
-    page = context.new_page()
-    log_in(page, base, "sw.b", "social_worker")
-    for path in (
-        f"/households/{household.pk}/",
-        f"/households/{household.pk}/passes/new/",
-        f"/assessments/{assessment.pk}/notes/",
-        f"/passes/{access_pass.pk}/",
-        f"/passes/{access_pass.pk}/card/",
-        f"/passes/{access_pass.pk}/card.png",
-        f"/cards/sheet/?pass={access_pass.pk}",
-    ):
-        response = page.goto(base + path)
-        assert response.status == 404, path
-        if not path.endswith(".png"):
-            expect(page.locator("h1")).to_have_text("Page introuvable")
-        assert household.last_name not in page.content()
-    page.goto(base + "/households/")
-    expect(page.locator("#household-results")).to_contain_text("0 ménage")
-    context.close()
-
-    context = browser.new_context(locale="fr-BE")
-    page = context.new_page()
-    log_in(page, base, "vol.s", "volunteer")
-    response = page.goto(base + "/households/")
-    assert response.status == 403
-    assert "Ménages" not in page.inner_text("body")
-    response = page.goto(f"{base}/households/{household.pk}/")
-    assert response.status == 403
-    assert household.last_name not in page.content()
-    context.close()
-
-
-def test_the_household_page_warns_of_a_pass_through_another_partner(
-    page,
-    live_server,
-    social_worker_a,
-    social_worker_b,
-    partner_a,
-    partner_b,
-    convention_a,
-    convention_b,
-):
-    base = live_server.url
-    elsewhere = household_make(
-        social_worker_b,
-        partner_b,
-        first_name="Hélène",
-        last_name="Dupont-Lefèvre",
-        birth_year=1984,
-        granted=True,
-    )
-    pass_make(social_worker_b, elsewhere, convention_b)
-    # Partner A registers the same person, spelt without accents.
-    household = household_make(
-        social_worker_a,
-        partner_a,
-        first_name="Helene",
-        last_name="Dupont Lefevre",
-        birth_year=1984,
-        members=(MemberData("3-14", "f"), MemberData("0-2", "m")),
-        granted=True,
-    )
-    log_in(page, base, "sw.a", "social_worker")
-    page.goto(f"{base}/households/{household.pk}/")
-    warning = page.locator("[data-warning=pass-elsewhere]")
-    expect(warning).to_be_visible()
-    expect(warning).to_contain_text("autre service partenaire")
-    # Nothing more is told about the other partner.
-    assert partner_b.name not in page.inner_text("body")
-    assert "CONV-B" not in page.inner_text("body")
-    shot(page, "passes-household-page-warning")
-    page.goto(f"{base}/households/{household.pk}/passes/new/")
-    expect(page.locator("[data-warning=pass-elsewhere]")).to_be_visible()
-    assert_no_csp_errors(page)
-
-
 # --- 5. the card in the household's language -----------------------------------------
 
 
@@ -528,74 +342,4 @@ def test_the_card_is_printed_in_the_households_language(
     assert card.get_attribute("lang") == "nl"
     assert "Accès-pass" not in header, header
     assert not validity.startswith("Valable"), validity
-    assert_no_csp_errors(page)
-
-
-# --- 6. the coordination amends a convention's rules ----------------------------------
-
-
-def test_the_coordinator_adds_a_weekly_visit_rule_to_a_convention(
-    page, live_server, coordinator, partner_a, service_s
-):
-    base = live_server.url
-    convention = convention_make(partner_a, [service_s], reference="CONV-NAMUR-2026")
-    UsageRule.objects.create(
-        convention=convention,
-        service=service_s,
-        kind=UsageRule.Kind.BUDGET,
-        period=UsageRule.Period.MONTH,
-        budget_base_cents=6000,
-        budget_per_extra_member_cents=2500,
-    )
-    assert convention.version == 1
-    log_in(page, base, "coord", "coordinator")
-    page.goto(f"{base}/conventions/{convention.pk}/")
-    expect(page.locator("h1")).to_contain_text("CONV-NAMUR-2026")
-    expect(page.locator("h1")).to_contain_text("version 1")
-    assert page.input_value("#id_rules-0-kind") == "budget"
-    page.select_option("#id_rules-1-service", str(service_s.pk))
-    page.select_option("#id_rules-1-kind", "visits")
-    page.select_option("#id_rules-1-period", "week")
-    page.fill("#id_rules-1-quantity", "1")
-    shot(page, "passes-convention-form")
-    page.click("button.button-primary:has-text('Enregistrer la convention')")
-    page.wait_for_url(base + "/conventions/")
-    shot(page, "passes-convention-list")
-    expect(page.locator("body")).to_contain_text("version 2")
-    row = page.locator("tr:has(a:has-text('CONV-NAMUR-2026'))")
-    expect(row).to_contain_text("Épicerie S : 1 passage par semaine")
-    expect(row).to_contain_text("60,00")
-    expect(row.locator("td.num").last).to_have_text("2")
-    convention.refresh_from_db()
-    assert convention.version == 2
-    assert sorted(convention.rules.values_list("kind", "period", "quantity")) == [
-        ("budget", "month", None),
-        ("visits", "week", 1),
-    ]
-    assert_no_csp_errors(page)
-
-
-def test_a_manager_amends_only_the_rules_of_their_own_service(
-    page, live_server, manager_s, partner_a, service_s
-):
-    from tests.factories import organisation
-
-    other_service = organisation(
-        kind="service", name="Vestiaire T", slug="vestiaire-t", service_kind="vestiaire"
-    )
-    convention = convention_make(
-        partner_a, [service_s, other_service], reference="CONV-2SERV", visits_per_week=2
-    )
-    log_in(page, live_server.url, "man.s", "manager")
-    page.goto(f"{live_server.url}/conventions/{convention.pk}/")
-    expect(page.locator("body")).to_contain_text("Vous modifiez les règles de votre service")
-    assert page.locator("#id_partner").count() == 0
-    options = page.locator("#id_rules-0-service option").all_inner_texts()
-    assert "Vestiaire T" not in options
-    page.fill("#id_rules-0-quantity", "1")
-    page.click("button.button-primary:has-text('Enregistrer la convention')")
-    page.wait_for_url(live_server.url + "/conventions/")
-    convention = Convention.objects.get(pk=convention.pk)
-    rules = dict(convention.rules.values_list("service__name", "quantity"))
-    assert rules == {"Épicerie S": 1, "Vestiaire T": 2}
     assert_no_csp_errors(page)

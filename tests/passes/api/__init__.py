@@ -1,0 +1,1 @@
+"""The passes API: households, assessments, passes, cards and keys, for each persona."""

@@ -1,0 +1,118 @@
+"""Every operation of the API's own schema, walked: each one refuses the anonymous
+caller (401) and the user without a role (403), and a volunteer the household collections."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from django.apps import apps
+from rest_framework.test import APIClient
+
+from counter.services import visit_record
+from passes.selectors import pass_token
+from schedules.models import OpeningRule
+
+pytestmark = pytest.mark.django_db
+
+# Public by design: a device trades a password for a token. The schema marks it so itself
+# (`security: [{}]`); naming it here makes an operation turned public by mistake fail.
+# The schema and its docs are served to anyone too, but are not operations of it.
+PUBLIC_OPERATIONS = {("post", "/api/auth/token/")}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+# Who is refused what: (status, code, the operations walked).
+EVERY, HOUSEHOLD_COLLECTIONS = "every", "household collections"
+REFUSALS = {
+    "anonymous": (401, "not_authenticated", EVERY),
+    "user_without_role": (403, "no_active_membership", EVERY),
+    # A counter volunteer never deals with households: the collections refuse. One of
+    # them by id is a 404 instead, as for anyone outside the partner (NOT_A_PARTNER).
+    "volunteer_s": (403, "permission_denied", HOUSEHOLD_COLLECTIONS),
+}
+
+
+@pytest.fixture
+def real_ids(world, service_s, volunteer_s) -> dict[str, int]:
+    """A real row behind every `{id}` of the API, so that no refusal is a 404 in disguise."""
+    w = world
+    OpeningRule.objects.create(
+        service=service_s, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
+    )
+    verdict = visit_record(
+        text=pass_token(access_pass=w.access_pass),
+        service=service_s,
+        user=volunteer_s,
+        idempotency_key="schema-walk",
+    )
+    return {
+        "/api/households/{id}": w.household.pk,
+        "/api/assessments/{id}": w.assessment.pk,
+        "/api/passes/{id}": w.access_pass.pk,
+        "/api/counter/visits/{id}": verdict.visit.pk,
+    }
+
+
+def schema_operations(client: APIClient) -> list[tuple[str, str, list[dict]]]:
+    """(method, path, security) of every operation the served schema lists."""
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return [
+        (method, path, operation.get("security", []))
+        for path, item in response.json()["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def with_real_ids(path: str, ids: dict[str, int]) -> str:
+    if "{" not in path:
+        return path
+    for template, pk in ids.items():
+        if path.startswith(template):
+            return path.replace("{id}", str(pk))
+    raise AssertionError(f"no real row for {path}: add one to real_ids")
+
+
+def table_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+@pytest.mark.parametrize("persona", REFUSALS)
+def test_every_api_operation_refuses_a_caller_without_the_right_with_one_exact_status(
+    request, real_ids, persona
+):
+    status, code, walked = REFUSALS[persona]
+    client = APIClient()
+    operations = schema_operations(client)  # as an anonymous caller: the schema is public
+    public = {(method, path) for method, path, security in operations if {} in security}
+    assert public == PUBLIC_OPERATIONS
+    if persona != "anonymous":
+        client.force_authenticate(request.getfixturevalue(persona))
+    calls = [
+        (method, with_real_ids(path, real_ids))
+        for method, path, _security in operations
+        if (method, path) not in public
+        and (walked == EVERY or (path.startswith("/api/households/") and "{" not in path))
+    ]
+    assert len(calls) >= 3
+    before = table_counts()
+
+    wrong = []
+    for method, url in calls:
+        send = getattr(client, method)
+        response = send(url) if method == "get" else send(url, {}, format="json")
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        body = response.json() if is_json else None
+        challenge = response.get("WWW-Authenticate")
+        if (
+            response.status_code != status
+            or not body
+            or body.keys() != {"code", "detail"}
+            or body["code"] != code
+            or challenge != ("Token" if status == 401 else None)
+        ):
+            answer = response.content[:200].decode(errors="replace")
+            wrong.append(f"{method.upper()} {url}: {response.status_code} {challenge} {answer}")
+    assert not wrong, f"{persona}, expected {status} {code}:\n" + "\n".join(wrong)
+    assert table_counts() == before
