@@ -73,7 +73,39 @@ def postgres_url(target: str, why: str) -> str:
     return url
 
 
+PROJECT_APPS = ("network", "passes", "schedules", "counter", "shop", "foodaid", "reports", "demo")
+
+
+def _migrations_outdated(url: str) -> bool:
+    """True when the database records migrations of ours that no longer exist on disk:
+    it was made before the migrations were rewritten and cannot be migrated forward."""
+    import psycopg
+
+    on_disk = {
+        (app, path.stem)
+        for app in PROJECT_APPS
+        for path in (ROOT / "backend" / app / "migrations").glob("0*.py")
+    }
+    with psycopg.connect(url) as connection:
+        exists = connection.execute("SELECT to_regclass('django_migrations')").fetchone()
+        if not exists or exists[0] is None:
+            return False
+        recorded = connection.execute("SELECT app, name FROM django_migrations").fetchall()
+        partners = connection.execute(
+            "SELECT count(*) FROM network_organisation WHERE kind = 'partner' "
+            "AND slug NOT LIKE 'bench%%'"
+        ).fetchone()
+    outdated = any(app in PROJECT_APPS and (app, name) not in on_disk for app, name in recorded)
+    if outdated and partners and partners[0]:
+        sys.exit(
+            "This database was made by an older Comptoir and holds more than benchmark data: "
+            "point DATABASE_URL at a database of its own for the benchmarks."
+        )
+    return outdated
+
+
 def database_create_if_missing(url: str) -> None:
+    """Create the benchmark database; rebuild one that only older migrations can read."""
     import psycopg
     from psycopg import sql
 
@@ -84,6 +116,12 @@ def database_create_if_missing(url: str) -> None:
         found = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
+        if found and _migrations_outdated(url):
+            connection.execute(
+                sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            print(f"{name} was made by an older Comptoir (benchmark data only): rebuilding it")
+            found = None
         if not found:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             print(f"created database {name}")

@@ -1,0 +1,52 @@
+"""`make run` rebuilds a development database made by the migrations before the rewrite."""
+
+import importlib.util
+import sqlite3
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dev_script():
+    spec = importlib.util.spec_from_file_location("dev_script", ROOT / "scripts" / "dev.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def database_with(path: Path, migrations: list[tuple[str, str]]) -> Path:
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE django_migrations (app TEXT, name TEXT, applied TEXT)")
+        connection.executemany(
+            "INSERT INTO django_migrations (app, name, applied) VALUES (?, ?, '')", migrations
+        )
+    return path
+
+
+def test_a_database_of_the_old_migrations_is_outdated(tmp_path):
+    old = database_with(
+        tmp_path / "old.sqlite3",
+        [("contenttypes", "0001_initial"), ("network", "0001_initial"), ("passes", "0005_visits")],
+    )
+    assert dev_script().development_database_outdated(old)
+
+
+def test_a_database_of_the_current_migrations_is_kept(tmp_path):
+    current = database_with(
+        tmp_path / "current.sqlite3",
+        [
+            ("contenttypes", "0001_initial"),
+            ("network", "0001_initial"),
+            ("passes", "0002_assessment_reasons"),
+            ("counter", "0001_initial"),
+        ],
+    )
+    assert not dev_script().development_database_outdated(current)
+
+
+def test_no_database_or_not_ours_is_left_to_migrate(tmp_path):
+    script = dev_script()
+    assert not script.development_database_outdated(tmp_path / "missing.sqlite3")
+    (tmp_path / "other.sqlite3").write_bytes(b"not a database at all")
+    assert not script.development_database_outdated(tmp_path / "other.sqlite3")
