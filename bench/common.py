@@ -73,35 +73,30 @@ def postgres_url(target: str, why: str) -> str:
     return url
 
 
-PROJECT_APPS = ("network", "passes", "schedules", "counter", "shop", "foodaid", "reports", "demo")
-
-
 def _migrations_outdated(url: str) -> bool:
-    """True when the database records migrations of ours that no longer exist on disk:
-    it was made before the migrations were rewritten and cannot be migrated forward."""
+    """True when the database was made by the migrations before their rewrite: it
+    cannot be migrated forward, and a benchmark database is simply made again."""
     import psycopg
 
-    on_disk = {
-        (app, path.stem)
-        for app in PROJECT_APPS
-        for path in (ROOT / "backend" / app / "migrations").glob("0*.py")
-    }
+    from scripts.dev import migrations_rewritten
+
     with psycopg.connect(url) as connection:
         exists = connection.execute("SELECT to_regclass('django_migrations')").fetchone()
         if not exists or exists[0] is None:
             return False
-        recorded = connection.execute("SELECT app, name FROM django_migrations").fetchall()
-        partners = connection.execute(
+        recorded = set(connection.execute("SELECT app, name FROM django_migrations").fetchall())
+        if not migrations_rewritten(recorded):
+            return False
+        others = connection.execute(
             "SELECT count(*) FROM network_organisation WHERE kind = 'partner' "
             "AND slug NOT LIKE 'bench%%'"
         ).fetchone()
-    outdated = any(app in PROJECT_APPS and (app, name) not in on_disk for app, name in recorded)
-    if outdated and partners and partners[0]:
+    if others and others[0]:
         sys.exit(
             "This database was made by an older Comptoir and holds more than benchmark data: "
             "point DATABASE_URL at a database of its own for the benchmarks."
         )
-    return outdated
+    return True
 
 
 def database_create_if_missing(url: str) -> None:

@@ -45,6 +45,15 @@ def test_a_database_of_the_current_migrations_is_kept(tmp_path):
     assert not dev_script().development_database_outdated(current)
 
 
+def test_a_database_of_migrations_unknown_here_is_left_to_migrate(tmp_path):
+    """Made by a newer branch, say: its data may be a developer's own."""
+    newer = database_with(
+        tmp_path / "newer.sqlite3",
+        [("network", "0001_initial"), ("passes", "0003_something_newer")],
+    )
+    assert not dev_script().development_database_outdated(newer)
+
+
 def test_no_database_or_not_ours_is_left_to_migrate(tmp_path):
     script = dev_script()
     assert not script.development_database_outdated(tmp_path / "missing.sqlite3")

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CounterConfig(AppConfig):
     name = "counter"
     verbose_name = _("Comptoirs")
+
+    def ready(self) -> None:
+        from network.access import role_home_register
+        from network.models import Role
+
+        role_home_register(Role.VOLUNTEER, "counter:home")
+        role_home_register(Role.MANAGER, "counter:manager-home")

@@ -9,9 +9,10 @@ from rest_framework import serializers
 from counter.verdict import Verdict
 
 
-class CardTextField(serializers.CharField):
-    """Text as a scanner or a hand typed it: any string, judged by the card decoder (a
-    refused visit), never by the serializer; only a non-string is a bad request."""
+class RawTextField(serializers.CharField):
+    """Text as a scanner, a hand or a device sent it: any string, judged by the scan (a
+    refused visit, or one refusal code), never by the serializer; only a non-string is a
+    bad request here."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
@@ -26,19 +27,30 @@ class CardTextField(serializers.CharField):
         return data
 
 
+class OptionalIdField(serializers.IntegerField):
+    """An id that may be left out, null or empty: all three mean "the caller's only one"."""
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        return super().run_validation(None if data == "" else data)
+
+
 class ScanRequestSerializer(serializers.Serializer[dict[str, Any]]):
     """A scan as a device sends it. An empty or unreadable code is not a bad request: it is
     a refused visit (`empty`, `malformed`, ...), recorded like any other."""
 
-    code = CardTextField(
+    code = RawTextField(
         help_text="What the scanner read (the QR token) or the short code typed by hand. "
         "Whitespace and case are forgiven.",
     )
-    idempotency_key = serializers.CharField(
-        help_text="Made by the device for each scan (a UUID): a retry with the same key "
-        "records nothing and returns the first verdict."
+    # Checked by the scan itself, so that a missing or malformed key gets one code
+    # (`idempotency_key_invalid`), whatever is wrong with it.
+    idempotency_key = RawTextField(
+        required=False,
+        default="",
+        help_text="Made by the device for each scan (a UUID, or 8-64 letters, digits, - or _): "
+        "a retry with the same key records nothing and returns the first verdict.",
     )
-    service = serializers.IntegerField(
+    service = OptionalIdField(
         required=False,
         allow_null=True,
         help_text="The counter (collective service id); optional when the caller has one.",

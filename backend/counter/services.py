@@ -349,6 +349,7 @@ def _verdict_of(visit: Visit) -> Verdict:
     answer = visit.answer or {}
     exhausted = answer.get("exhausted")
     last_at = answer.get("last_accepted_at")
+    session = answer.get("next_session")
     first_name = ""
     if visit.access_pass_id is not None:
         first_name = (
@@ -361,8 +362,12 @@ def _verdict_of(visit: Visit) -> Verdict:
         first_name=first_name,
         household_size=answer.get("household_size"),
         allowances=tuple(Allowance.from_json(a) for a in answer.get("allowances", [])),
-        next_session=counter_session_now(service=visit.service, moment=visit.at)[1]
-        if visit.reason == "counter_closed"
+        next_session=Session(
+            starts=datetime.fromisoformat(session["starts"]),
+            ends=datetime.fromisoformat(session["ends"]),
+            by_appointment=session["by_appointment"],
+        )
+        if session
         else None,
         exhausted=Allowance.from_json(exhausted) if exhausted else None,
         last_accepted_at=datetime.fromisoformat(last_at) if last_at else None,

@@ -168,13 +168,23 @@ class Verdict:
         return self.visit.reason
 
     def answer_json(self) -> dict[str, Any]:
-        """What the visit keeps of this verdict, so that a retried request gets it whole."""
+        """What the visit keeps of this verdict, so that a retried request gets it whole.
+
+        Not the first name: it stays on the household's record alone (a retry reads it
+        there, as the first answer did)."""
         return {
             "household_size": self.household_size,
             "allowances": [a.as_json() for a in self.allowances],
             "exhausted": self.exhausted.as_json() if self.exhausted else None,
             "last_accepted_at": self.last_accepted_at.isoformat()
             if self.last_accepted_at
+            else None,
+            "next_session": {
+                "starts": self.next_session.starts.isoformat(),
+                "ends": self.next_session.ends.isoformat(),
+                "by_appointment": self.next_session.by_appointment,
+            }
+            if self.next_session
             else None,
         }
 

@@ -224,13 +224,15 @@ def membership_for_role(request: HttpRequest, roles: Iterable[str]) -> Membershi
 
 # Each role's home page (URL names: the pages live in the apps above this one), in the
 # order the header lists them, with the short name of that page.
-ROLE_HOME: dict[str, str] = {
-    Role.SOCIAL_WORKER: "passes:home-social-worker",
-    Role.PARTNER_HEAD: "passes:home-partner-head",
-    Role.VOLUNTEER: "counter:home",
-    Role.MANAGER: "counter:manager-home",
-    Role.COORDINATOR: "reports:coordinator-home",
-}
+# Each role's home page (a URL name), registered by the app that serves it in its
+# AppConfig.ready (network sits below them all and names none of their pages).
+ROLE_HOME: dict[str, str] = {}
+
+
+def role_home_register(role: str, url_name: str) -> None:
+    ROLE_HOME[role] = url_name
+
+
 ROLE_HOME_LABEL: dict[str, Promise] = {
     Role.SOCIAL_WORKER: gettext_lazy("Travail social"),
     Role.PARTNER_HEAD: gettext_lazy("Responsable de service"),

@@ -10,8 +10,14 @@ class PassesConfig(AppConfig):
     verbose_name = _("Accès-pass")
 
     def ready(self) -> None:
-        """Refuse to start with pass keys in the wrong format: one line naming the variable."""
+        """Register the partners' homes; refuse to start with pass keys in the wrong
+        format (one line naming the variable)."""
+        from network.access import role_home_register
+        from network.models import Role
         from passes.tokens import private_key_parse, public_key_parse
+
+        role_home_register(Role.SOCIAL_WORKER, "passes:home-social-worker")
+        role_home_register(Role.PARTNER_HEAD, "passes:home-partner-head")
 
         if not settings.PASS_SIGNING_KEY:
             return

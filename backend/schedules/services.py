@@ -1,7 +1,7 @@
-"""What changes state in the shop app: opening rules, closures and appointments.
+"""What changes state in the schedules app: opening rules, closures and appointments.
 
 Each function checks the user's right on the organisation concerned, owns its
-transaction, writes the audit trail and refuses with a `ShopRefused` carrying a
+transaction, writes the audit trail and refuses with a `ScheduleRefused` carrying a
 stable `code`, a sentence in the user's language and the form field it
 concerns.
 """
@@ -34,16 +34,16 @@ from schedules.selectors import (
 MIN_SLOT_MINUTES = 5
 
 
-class ShopRefused(DomainError):
+class ScheduleRefused(DomainError):
     """A refusal about opening hours or appointments; `code` says which."""
 
-    code = "shop_refused"
+    code = "schedule_refused"
 
 
 def _refuse(
     message: str, *, code: str, field: str | None = None, kind: ErrorKind = ErrorKind.CONFLICT
 ) -> NoReturn:
-    raise ShopRefused(message, code=code, field=field, kind=kind)
+    raise ScheduleRefused(message, code=code, field=field, kind=kind)
 
 
 def _require_service_manage(user: User, service: Organisation) -> None:

@@ -148,24 +148,45 @@ def test_a_token_with_a_scanners_enter_and_spaces_is_accepted(device, token_a):
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "code", "field"),
     [
-        ({"idempotency_key": "k" * 20}, "code"),
-        ({"code": 12, "idempotency_key": "k" * 20}, "code"),
-        ({"code": ["a"], "idempotency_key": "k" * 20}, "code"),
-        ({"code": "x"}, "idempotency_key"),
-        ({"code": "x", "idempotency_key": "short"}, "idempotency_key"),
-        ({"code": "x", "idempotency_key": "k" * 20, "service": "abc"}, "service"),
+        ({"idempotency_key": "k" * 20}, "invalid", "code"),
+        ({"code": 12, "idempotency_key": "k" * 20}, "invalid", "code"),
+        ({"code": ["a"], "idempotency_key": "k" * 20}, "invalid", "code"),
+        ({"code": "x", "idempotency_key": "k" * 20, "service": "abc"}, "invalid", "service"),
+        # Whatever is wrong with the key, one code says so.
+        ({"code": "x"}, "idempotency_key_invalid", "idempotency_key"),
+        ({"code": "x", "idempotency_key": ""}, "idempotency_key_invalid", "idempotency_key"),
+        ({"code": "x", "idempotency_key": "short"}, "idempotency_key_invalid", "idempotency_key"),
+        (
+            {"code": "x", "idempotency_key": " abcdefgh "},
+            "idempotency_key_invalid",
+            "idempotency_key",
+        ),
+        (
+            {"code": "x", "idempotency_key": "abc\x00defgh"},
+            "idempotency_key_invalid",
+            "idempotency_key",
+        ),
     ],
 )
-def test_a_request_that_is_not_a_scan_is_refused_and_records_nothing(device, token_a, body, field):
+def test_a_request_that_is_not_a_scan_is_refused_and_records_nothing(
+    device, token_a, body, code, field
+):
     response = device.post(SCAN, body, format="json")
 
     assert response.status_code == 400
     payload = response.json()
-    assert payload["code"] in {"invalid", "idempotency_key_invalid"}
+    assert payload["code"] == code
     assert field in json.dumps(payload)
     assert not Visit.objects.exists()
+
+
+def test_an_empty_service_means_the_callers_only_counter(device, token_a):
+    response = device.post(
+        SCAN, {"code": token_a, "idempotency_key": "k" * 20, "service": ""}, format="json"
+    )
+    assert (response.status_code, response.json()["accepted"]) == (201, True)
 
 
 @pytest.mark.parametrize("raw", [b"[1, 2]", b"not json", b'"a string"', b"\x00\xff"])

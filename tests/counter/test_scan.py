@@ -20,6 +20,7 @@ from passes.models import AccessPass, PassCard
 from passes.selectors import pass_current_card, pass_token
 from passes.services import pass_replace, pass_revoke, pass_suspend
 from schedules.models import Appointment, Closure, OpeningRule
+from schedules.selectors import counter_schedules_forget
 from tests.factories import organisation
 
 pytestmark = pytest.mark.django_db
@@ -225,6 +226,25 @@ def test_a_retried_request_returns_the_first_verdict_and_records_nothing(counter
     assert Visit.objects.count() == 2
 
 
+def test_a_retried_closed_counter_refusal_names_the_same_next_session(counter, token_a, open_s):
+    """The manager changes the hours between the scan and its retry: the retry still
+    answers what the volunteer was first told."""
+    evening = at(date(2026, 3, 2), 19)
+    first = counter(token_a, key="retry-key-0003", moment=evening)
+    open_s.starts_at = time(11)
+    open_s.save()
+    counter_schedules_forget()
+    retry = counter(token_a, key="retry-key-0003", moment=evening + timedelta(seconds=5))
+
+    assert (first.reason, retry.reason, retry.replayed) == (
+        "counter_closed",
+        "counter_closed",
+        True,
+    )
+    assert retry.next_session == first.next_session
+    assert retry.message == first.message
+
+
 @pytest.mark.parametrize("key", ["", "short", "x" * 65, "has space in it", "ключ-ключ-ключ"])
 def test_a_scan_without_a_usable_idempotency_key_is_not_a_scan(counter, token_a, key):
     with pytest.raises(ScanRefused) as refusal:
@@ -339,7 +359,7 @@ def test_a_typed_human_code_is_accepted_with_dashes_and_lowercase(counter, pass_
         ("CP1" + "A" * 122, "malformed"),
         ("https://example.org/?pass=123", "code_length"),
         ("<script>alert(1)</script>", "code_length"),
-        ("'; DROP TABLE passes_visit; --", "code_length"),
+        ("'; DROP TABLE counter_visit; --", "code_length"),
         ("\x00" * 9, "code_characters"),
         ("ÉÇÀÈÙÂÊÎÔ", "code_characters"),
         ("X" * 10_000, "code_length"),

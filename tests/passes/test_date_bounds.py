@@ -1,6 +1,10 @@
 """Dates a person types get sensible bounds and a clear error, in the pages and the API."""
 
+from datetime import date
+
 import pytest
+
+from passes.models import Household
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +73,37 @@ def test_a_birth_year_out_of_bounds_is_refused(api, social_worker_a, partner_a, 
     )
     assert response.status_code == 400
     assert "birth_year" in response.json()["errors"]
+
+
+def test_the_household_services_refuse_dates_out_of_bounds_whoever_calls_them(
+    social_worker_a, partner_a, household_a
+):
+    from comptoir.errors import ErrorKind
+    from passes.services import PassRefused, household_register, household_update
+
+    fields = {
+        "first_name": "Rose",
+        "last_name": "Lenoir",
+        "birth_year": 1850,
+        "postal_code": "5000",
+        "commune": "Namur",
+        "legal_basis": "consent",
+        "legal_basis_recorded_on": date(2026, 3, 2),
+    }
+    with pytest.raises(PassRefused) as refused:
+        household_register(actor=social_worker_a, partner=partner_a, fields=fields)
+    assert (refused.value.code, refused.value.field, refused.value.kind) == (
+        "birth_year_out_of_range",
+        "birth_year",
+        ErrorKind.INVALID,
+    )
+    tomorrow = {**fields, "birth_year": 1980, "legal_basis_recorded_on": date(2026, 3, 3)}
+    with pytest.raises(PassRefused) as refused:
+        household_register(actor=social_worker_a, partner=partner_a, fields=tomorrow)
+    assert refused.value.code == "legal_basis_in_future"
+
+    # A file whose year has since left the bounds can still have its address corrected.
+    Household.objects.filter(pk=household_a.pk).update(birth_year=1900)
+    household_update(actor=social_worker_a, household=household_a, fields={"commune": "Jambes"})
+    with pytest.raises(PassRefused):
+        household_update(actor=social_worker_a, household=household_a, fields={"birth_year": 1899})

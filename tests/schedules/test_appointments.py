@@ -12,7 +12,7 @@ from network.models import AuditEntry
 from passes.services import pass_issue, pass_suspend
 from schedules.models import Appointment, Closure, OpeningRule
 from schedules.selectors import appointment_slots, appointments_for_day
-from schedules.services import ShopRefused, appointment_book, appointment_cancel
+from schedules.services import ScheduleRefused, appointment_book, appointment_cancel
 from tests.factories import assess, convention_make, household_make, organisation
 from tests.passes.test_concurrency import run_together
 
@@ -66,7 +66,7 @@ def book(user, household, service, starts_at):
 
 
 def refusal_code(user, household, service, starts_at) -> str:
-    with pytest.raises(ShopRefused) as refused:
+    with pytest.raises(ScheduleRefused) as refused:
         book(user, household, service, starts_at)
     return refused.value.code
 
@@ -185,7 +185,7 @@ def test_a_slot_on_a_public_holiday_or_a_closure_is_refused(social_worker_a, hou
     Closure.objects.create(
         service=service_s, starts_on=date(2026, 12, 11), ends_on=date(2026, 12, 11), reason="Grève"
     )
-    with pytest.raises(ShopRefused) as refused:
+    with pytest.raises(ScheduleRefused) as refused:
         book(social_worker_a, household, service_s, at(11, 9))
     assert refused.value.code == "session_cancelled"
     assert "Grève" in refused.value.message
@@ -243,11 +243,11 @@ def test_only_the_households_partner_may_book_or_cancel(
     social_worker_a, social_worker_b, volunteer_s, manager_s, household, service_s
 ):
     for outsider in (social_worker_b, volunteer_s, manager_s):
-        with pytest.raises(ShopRefused) as refused:
+        with pytest.raises(ScheduleRefused) as refused:
             book(outsider, household, service_s, at(4, 9))
         assert (refused.value.code, refused.value.kind) == ("not_allowed", ErrorKind.FORBIDDEN)
     appointment = book(social_worker_a, household, service_s, at(4, 9))
-    with pytest.raises(ShopRefused) as refused:
+    with pytest.raises(ScheduleRefused) as refused:
         appointment_cancel(user=social_worker_b, appointment=appointment)
     assert refused.value.code == "not_allowed"
 
@@ -272,7 +272,7 @@ def test_cancelling_frees_the_place_and_is_idempotent(
 @pytest.mark.django_db
 def test_a_past_appointment_cannot_be_cancelled(social_worker_a, household, service_s):
     appointment = book(social_worker_a, household, service_s, at(4, 9))
-    with time_machine.travel(at(4, 9, 30), tick=False), pytest.raises(ShopRefused) as refused:
+    with time_machine.travel(at(4, 9, 30), tick=False), pytest.raises(ScheduleRefused) as refused:
         appointment_cancel(user=social_worker_a, appointment=appointment)
     assert refused.value.code == "in_the_past"
 
@@ -387,7 +387,7 @@ def test_the_last_places_of_a_slot_go_to_exactly_as_many_requests(
         def attempt(index: int, starts_at=starts_at) -> str:
             try:
                 book(social_worker_a, households[index], service_s, starts_at)
-            except ShopRefused as refusal:
+            except ScheduleRefused as refusal:
                 return refusal.code
             return "booked"
 
@@ -407,7 +407,7 @@ def test_one_household_booking_several_slots_at_once_gets_one(
     def attempt(index: int) -> str:
         try:
             book(social_worker_a, household, service_s, at(4, 9) + timedelta(minutes=15 * index))
-        except ShopRefused as refusal:
+        except ScheduleRefused as refusal:
             return refusal.code
         return "booked"
 

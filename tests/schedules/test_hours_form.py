@@ -13,7 +13,7 @@ from network.models import AuditEntry
 from schedules.forms import OpeningRuleForm
 from schedules.models import Closure, OpeningRule
 from schedules.selectors import counter_schedule, opening_sessions_between
-from schedules.services import OpeningRuleData, ShopRefused, closure_add, opening_rule_save
+from schedules.services import OpeningRuleData, ScheduleRefused, closure_add, opening_rule_save
 from tests.factories import membership, organisation, user
 
 pytestmark = pytest.mark.django_db
@@ -242,6 +242,20 @@ def test_a_rule_written_in_the_admin_is_shown_read_only(manager, service_s):
     assert rule.recurrence == recurrence
 
 
+def test_a_staff_manager_is_sent_to_the_rule_in_the_admin(manager, manager_s, service_s):
+    rule = OpeningRule.objects.create(
+        service=service_s,
+        recurrence="FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+        starts_at=time(14),
+        ends_at=time(16),
+    )
+    manager_s.is_staff = True
+    manager_s.save()
+    response = manager.get(f"/manage/hours/rules/{rule.pk}/")
+    assert response.status_code == 200
+    assert f'href="/admin/schedules/openingrule/{rule.pk}/change/"' in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "recurrence",
     [
@@ -412,10 +426,10 @@ def test_deleting_a_rule_through_htmx_sends_the_browser_back_to_the_page(manager
 
 def test_the_services_check_the_right_on_that_service(service_s, other_service, manager_s):
     data = OpeningRuleData(recurrence="FREQ=WEEKLY;BYDAY=TH", starts_at=time(9), ends_at=time(12))
-    with pytest.raises(ShopRefused) as refused:
+    with pytest.raises(ScheduleRefused) as refused:
         opening_rule_save(user=manager_s, service=other_service, data=data)
     assert (refused.value.code, refused.value.kind) == ("not_allowed", ErrorKind.FORBIDDEN)
-    with pytest.raises(ShopRefused) as refused:
+    with pytest.raises(ScheduleRefused) as refused:
         closure_add(
             user=manager_s, service=other_service, starts_on=date(2026, 12, 1), ends_on=None
         )
@@ -426,13 +440,13 @@ def test_the_services_check_the_right_on_that_service(service_s, other_service, 
         starts_at=time(9),
         ends_at=time(12),
     )
-    with pytest.raises(ShopRefused) as refused:
+    with pytest.raises(ScheduleRefused) as refused:
         opening_rule_save(user=manager_s, service=service_s, data=data, rule=other_rule)
     assert refused.value.code == "other_service"
     coordinator_of_another_network = membership(
         user("coord.x"), organisation(kind="network", name="R", slug="r"), "coordinator"
     ).user
-    with pytest.raises(ShopRefused):
+    with pytest.raises(ScheduleRefused):
         opening_rule_save(user=coordinator_of_another_network, service=service_s, data=data)
 
 
@@ -477,7 +491,7 @@ def test_the_rule_service_refuses_with_stable_codes(service_s, manager_s, data, 
         "ends_at": time(12),
         **data,
     }
-    with pytest.raises(ShopRefused) as refused:
+    with pytest.raises(ScheduleRefused) as refused:
         opening_rule_save(user=manager_s, service=service_s, data=OpeningRuleData(**fields))
     assert refused.value.code == code
     assert not OpeningRule.objects.exists()

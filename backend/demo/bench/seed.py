@@ -95,7 +95,7 @@ def world_setup(slug: str, today: date, passes: str = "mixed") -> BenchWorld:
         starts_on=today - timedelta(days=400),
         ends_on=today + timedelta(days=400),
         max_active_passes=10_000_000,
-        max_pass_days=800,
+        max_pass_days=731,
         rules=[visits, RuleSpec.budget(6000, 2500)],
     )
     user = user_make(

@@ -151,7 +151,7 @@ def story_tell(
         ends = today - timedelta(days=5)
         if ends < start + timedelta(days=4):
             demo.notes.append(
-                f"{household.first_name} {household.last_name}: no expired pass this early "
+                f"{household.first_name}: no expired pass this early "
                 f"in the year (the convention began on {start:%d/%m/%Y}); run again later."
             )
             return

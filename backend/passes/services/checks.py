@@ -201,7 +201,7 @@ def granted_assessment_check(household: Household, *, renewing: bool = False) ->
 def open_passes(convention: Convention, today: date) -> Q:
     """A household's passes that block another under `convention`: suspended ones, and
     active ones not yet ended (one that ended is expired, whether or not the nightly job
-    has run: `pass_issue` expires it before writing)."""
+    has run: `pass_issue` and `pass_renew` expire it before writing)."""
     return Q(convention=convention) & (
         Q(status=AccessPass.Status.SUSPENDED)
         | Q(status=AccessPass.Status.ACTIVE, valid_until__gte=today)
@@ -214,21 +214,24 @@ def no_other_open_pass_check(
     convention: Convention,
     today: date,
     exclude_pass: int | None = None,
-    field: str = "household",
+    renewing: bool = False,
 ) -> None:
     """One open pass per household and convention (`already_has_pass`)."""
     others = AccessPass.objects.filter(open_passes(convention, today), household_id=household_id)
     if exclude_pass is not None:
         others = others.exclude(pk=exclude_pass)
-    if others.exists():
-        refuse(
-            _(
-                "Ce ménage a déjà un accès-pass en cours sous cette convention. "
-                "Renouvelez-le ou remplacez sa carte plutôt que d'en délivrer un second."
-            ),
-            code="already_has_pass",
-            field=field,
+    if not others.exists():
+        return
+    if renewing and exclude_pass is not None:
+        message = _("Ce ménage a déjà un autre accès-pass en cours sous cette convention.")
+    elif renewing:
+        message = _("Ce ménage a déjà un accès-pass en cours sous cette convention.")
+    else:
+        message = _(
+            "Ce ménage a déjà un accès-pass en cours sous cette convention. "
+            "Renouvelez-le ou remplacez sa carte plutôt que d'en délivrer un second."
         )
+    refuse(message, code="already_has_pass", field="convention" if renewing else "household")
 
 
 def quota_check(convention: Convention, today: date, exclude_pass: int | None = None) -> None:

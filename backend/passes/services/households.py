@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.errors import ErrorKind
 from network.audit import audit_record, audit_view
 from network.models import Organisation, User
 from passes.models import AccessPass, Household, HouseholdMember, name_key
@@ -20,6 +22,30 @@ from passes.services.checks import refuse
 class MemberData:
     age_band: str
     sex: str
+
+
+def household_dates_check(household: Household, today: date) -> None:
+    """A year of birth within the last 110 years, a legal basis not recorded in the future.
+
+    The forms and the API check the same bounds first, to show them next to the field;
+    this is the rule every caller meets.
+    """
+    oldest, latest = Household.birth_year_bounds(today)
+    if not oldest <= household.birth_year <= latest:
+        refuse(
+            _("Indiquez une année de naissance entre %(oldest)s et %(year)s.")
+            % {"oldest": oldest, "year": latest},
+            code="birth_year_out_of_range",
+            field="birth_year",
+            kind=ErrorKind.INVALID,
+        )
+    if household.legal_basis_recorded_on > today:
+        refuse(
+            _("Cette date ne peut pas être dans le futur."),
+            code="legal_basis_in_future",
+            field="legal_basis_recorded_on",
+            kind=ErrorKind.INVALID,
+        )
 
 
 def _household_fill(household: Household, fields: dict[str, Any]) -> None:
@@ -47,10 +73,12 @@ def household_register(
     """Register a household for `partner`. `fields` are validated model fields.
 
     Refuses with `household_exists` when the partner already registered the same
-    person (same names and year of birth): their file should be opened instead.
+    person (same names and year of birth): their file should be opened instead; and
+    with `birth_year_out_of_range` or `legal_basis_in_future`.
     """
     household = Household(partner=partner, created_by=actor)
     _household_fill(household, fields)
+    household_dates_check(household, timezone.localdate())
     _refuse_duplicate(household)
     household.save()
     _members_replace(household, members)
@@ -90,9 +118,16 @@ def household_update(
     fields: dict[str, Any],
     members: Iterable[MemberData] | None = None,
 ) -> Household:
-    """Change a household's file; `members`, when given, replaces the composition."""
+    """Change a household's file; `members`, when given, replaces the composition.
+
+    The dates are checked as at registration when they change (an untouched year of
+    birth that has since left the bounds does not block another correction).
+    """
     household = Household.objects.select_for_update().get(pk=household.pk)
+    before = (household.birth_year, household.legal_basis_recorded_on)
     _household_fill(household, fields)
+    if (household.birth_year, household.legal_basis_recorded_on) != before:
+        household_dates_check(household, timezone.localdate())
     _refuse_duplicate(household)
     household.save()
     if members is not None:

@@ -100,7 +100,7 @@ def _renewal_room_check(access_pass: AccessPass, convention: Convention, today: 
             household_id=access_pass.household_id,
             convention=convention,
             today=today,
-            field="convention",
+            renewing=True,
         )
         quota_check(convention, today)
     elif access_pass.status not in AccessPass.OPEN_STATUSES:
@@ -109,7 +109,7 @@ def _renewal_room_check(access_pass: AccessPass, convention: Convention, today: 
             convention=convention,
             today=today,
             exclude_pass=access_pass.pk,
-            field="convention",
+            renewing=True,
         )
         quota_check(convention, today, exclude_pass=access_pass.pk)
 
@@ -150,6 +150,14 @@ def pass_renew(
     service_ids = _renewed_services(access_pass, convention, services)
     granted_assessment_check(access_pass.household, renewing=True)
     _renewal_room_check(access_pass, convention, today)
+    # The household's other passes there that ended but were not yet marked expired
+    # must leave the room they hold (the one-open-pass constraint counts them).
+    expire_due(
+        AccessPass.objects.filter(
+            household_id=access_pass.household_id, convention=convention
+        ).exclude(pk=access_pass.pk),
+        today,
+    )
 
     previous_valid_until = access_pass.valid_until
     access_pass.convention = convention

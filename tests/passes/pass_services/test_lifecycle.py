@@ -236,3 +236,44 @@ def test_a_household_gets_a_new_pass_once_its_last_one_ran_out(
     held.refresh_from_db()
     assert held.status == AccessPass.Status.EXPIRED
     assert fresh.pk != held.pk
+
+
+def test_renew_into_a_convention_expires_the_households_pass_there_that_ended_unmarked(
+    social_worker_a, household, convention, partner_a, service_s
+):
+    """The nightly job has not yet marked last month's pass expired: renewing another
+    pass of the household into that convention expires it, instead of crashing on the
+    one-open-pass constraint."""
+    ended = issue(social_worker_a, household, convention)
+    AccessPass.objects.filter(pk=ended.pk).update(
+        valid_from=TODAY - timedelta(days=30), valid_until=TODAY - timedelta(days=1)
+    )
+    other = convention_make(partner_a, [service_s], reference="CONV-AUTRE")
+    moving = issue(social_worker_a, household, other)
+
+    renewed = pass_renew(
+        actor=social_worker_a, access_pass=moving, reason="Regroupement", convention=convention
+    )
+
+    ended.refresh_from_db()
+    assert (renewed.convention, renewed.status) == (convention, AccessPass.Status.ACTIVE)
+    assert ended.status == AccessPass.Status.EXPIRED
+
+
+def test_renew_into_a_convention_with_an_open_pass_says_so_in_renewing_words(
+    social_worker_a, household, convention, partner_a, service_s
+):
+    issue(social_worker_a, household, convention)
+    other = convention_make(partner_a, [service_s], reference="CONV-AUTRE")
+    moving = issue(social_worker_a, household, other)
+
+    error = refused(
+        pass_renew,
+        actor=social_worker_a,
+        access_pass=moving,
+        reason="Regroupement",
+        convention=convention,
+    )
+
+    assert (error.code, error.field) == ("already_has_pass", "convention")
+    assert "délivrer un second" not in error.message
