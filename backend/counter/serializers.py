@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -16,10 +15,9 @@ class RawTextField(serializers.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
-        # A NUL in a scan is a hostile or broken card: a refusal, not a 400.
-        self.validators = [
-            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
-        ]
+        # A NUL or a lone surrogate in a scan is a hostile or broken card: a refusal, not a
+        # 400 (and DRF's surrogate check walks every character in Python, on the hot path).
+        self.validators = []
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

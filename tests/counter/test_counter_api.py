@@ -143,6 +143,13 @@ def test_hostile_codes_are_one_clear_refusal_never_an_error(device, token_a, cod
     assert body["message"] and "<" not in body["message"]
 
 
+def test_lone_surrogates_in_a_code_are_a_refused_card_not_an_error(device, token_a):
+    body = b'{"code": "\\ud83d\\ud83d\\ud83d", "idempotency_key": "surrogate-0001"}'
+    response = device.post(SCAN, body, content_type="application/json")
+    assert response.status_code == 201
+    assert (response.json()["accepted"], response.json()["reason"]) == (False, "code_length")
+
+
 def test_a_token_with_a_scanners_enter_and_spaces_is_accepted(device, token_a):
     assert scan(device, f"  {token_a.lower()}\r\n").json()["accepted"]
 
