@@ -9,32 +9,10 @@ from django.db import connection, transaction
 
 from passes.models import AccessPass, PassCard, PassEvent
 from passes.services import PassRefused, pass_issue, pass_replace, passes_expire_due
+from tests.concurrency import run_together
 from tests.factories import assess, convention_make, household_make
 
 TODAY = date(2026, 3, 2)
-
-
-def run_together(count: int, work) -> list:
-    """Run `work(i)` in `count` threads released at once; its result or its exception."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def thread_main(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as error:  # handed to the test, which asserts on it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread_main, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
