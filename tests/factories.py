@@ -17,7 +17,7 @@ from demo import world
 from network.models import Convention, Membership, Organisation, User
 from network.services import membership_grant
 from passes.models import AccessPass, Assessment, Household
-from passes.services import MemberData
+from passes.services import MemberData, pass_issue
 
 TEST_PASSWORD = "correct-horse-battery"  # noqa: S105
 _numbers = itertools.count(1)
@@ -102,4 +102,4 @@ def assess(
 
 
 def pass_make(actor: User, household: Household, convention: Convention) -> AccessPass:
-    return world.pass_make(actor=actor, household=household, convention=convention)
+    return pass_issue(actor=actor, household=household, convention=convention)

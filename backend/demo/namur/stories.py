@@ -19,7 +19,7 @@ from demo.namur.households import (
     DemoHousehold,
 )
 from demo.namur.organisations import DemoNetwork
-from demo.world import assessment_make, household_make, pass_make
+from demo.world import assessment_make, household_make
 from network.models import Convention, Organisation, User
 from passes import services as passes
 from passes.models import AccessPass, AssessmentReason, Household
@@ -114,7 +114,7 @@ def story_tell(
 
     def issue(on: date, until: date | None = None, under: Convention = convention) -> AccessPass:
         assess(on - timedelta(days=3))
-        return pass_make(
+        return passes.pass_issue(
             actor=actor,
             household=household,
             convention=under,

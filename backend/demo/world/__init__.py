@@ -9,7 +9,7 @@ test pass is exactly what a social worker would have issued.
 """
 
 from demo.world.counters import counter_open_all_day, opening_rule_make
-from demo.world.households import assessment_make, household_make, household_with_pass, pass_make
+from demo.world.households import assessment_make, household_make, household_with_pass
 from demo.world.network import (
     RuleSpec,
     convention_make,
@@ -27,7 +27,6 @@ __all__ = [
     "household_with_pass",
     "opening_rule_make",
     "organisation_make",
-    "pass_make",
     "usage_rule_make",
     "user_make",
 ]

@@ -74,28 +74,6 @@ def assessment_make(
     )
 
 
-def pass_make(
-    *,
-    actor: User,
-    household: Household,
-    convention: Convention,
-    valid_from: date | None = None,
-    valid_until: date | None = None,
-    services: list[Organisation] | None = None,
-    today: date | None = None,
-) -> AccessPass:
-    """Issue a pass (`pass_issue`): from today, as long as the convention allows, by default."""
-    return pass_issue(
-        actor=actor,
-        household=household,
-        convention=convention,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        services=services,
-        today=today,
-    )
-
-
 def household_with_pass(
     *,
     actor: User,
@@ -115,4 +93,4 @@ def household_with_pass(
         **fields,
     )
     assessment_make(actor=actor, household=household, on=timezone.localdate())
-    return pass_make(actor=actor, household=household, convention=convention)
+    return pass_issue(actor=actor, household=household, convention=convention)
