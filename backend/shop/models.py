@@ -7,17 +7,20 @@ reading what is on hand never sums the ledger (`shop.services.stock_check`
 proves the two agree).
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from counter.models import Visit
 from network.models import Organisation
+from passes.models import AccessPass
 
 # Quantities are pieces, or kilograms and litres to the gram and the millilitre
 # (12 digits, 3 decimals); money is euros and cents (10 digits, 2 decimals).
+CENT = Decimal("0.01")
 
 
 class Product(models.Model):
@@ -74,6 +77,104 @@ class Product(models.Model):
         return self.name
 
 
+class Barcode(models.Model):
+    """An EAN-8 or EAN-13 code printed on a product; a product can have several."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="barcodes", verbose_name=_("produit")
+    )
+    # Digits only, check digit verified by `shop.services.barcode_clean`.
+    code = models.CharField(_("code-barres"), max_length=14, unique=True)
+
+    class Meta:
+        verbose_name = _("code-barres")
+        verbose_name_plural = _("codes-barres")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PriceBand(models.Model):
+    """The share of the market price a service's households pay: every price stays within it."""
+
+    service = models.OneToOneField(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="price_band",
+        limit_choices_to={"kind": Organisation.Kind.SERVICE},
+        verbose_name=_("service collectif"),
+    )
+    min_percent = models.DecimalField(_("part minimale (%)"), max_digits=5, decimal_places=2)
+    max_percent = models.DecimalField(_("part maximale (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("fourchette de prix")
+        verbose_name_plural = _("fourchettes de prix")
+        constraints = [
+            models.CheckConstraint(
+                name="price_band_in_order",
+                condition=Q(min_percent__gte=0, max_percent__lte=100)
+                & Q(min_percent__lte=F("max_percent")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.min_percent}–{self.max_percent} %"
+
+
+class ServicePrice(models.Model):
+    """A product sold at a service, and what a household pays for it there.
+
+    A fixed price, or a percentage of the product's market price (it follows the
+    market price when that changes). A product without a row here is not sold
+    at the service.
+    """
+
+    class Mode(models.TextChoices):
+        FIXED = "fixed", _("prix fixe")
+        PERCENT = "percent", _("pourcentage du prix du marché")
+
+    service = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"kind": Organisation.Kind.SERVICE},
+        verbose_name=_("service collectif"),
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="prices", verbose_name=_("produit")
+    )
+    mode = models.CharField(_("prix"), max_length=8, choices=Mode.choices)
+    price = models.DecimalField(
+        _("prix payé (€)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    percent = models.DecimalField(
+        _("part du prix du marché (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("prix au service")
+        verbose_name_plural = _("prix au service")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "product"], name="service_price_once"),
+            models.CheckConstraint(
+                name="service_price_fixed_or_percent",
+                condition=Q(mode="fixed", price__gte=0, percent__isnull=True)
+                | Q(mode="percent", percent__gte=0, percent__lte=100, price__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} @ {self.service_id}"
+
+    def unit_price(self, market_price: Decimal) -> Decimal:
+        """What a household pays for one unit, in euros and cents."""
+        if self.mode == self.Mode.FIXED:
+            return self.price or Decimal(0)
+        return (market_price * (self.percent or Decimal(0)) / 100).quantize(CENT, ROUND_HALF_UP)
+
+
 class Lot(models.Model):
     """A quantity of one product received at one service, with its date and origin."""
 
@@ -105,6 +206,11 @@ class Lot(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # What a household pays for this lot, when it differs from the service's price
+    # (a donation given free, a lot near its date). EU food aid is always free.
+    household_price = models.DecimalField(
+        _("prix payé pour ce lot (€)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("lot")
@@ -122,6 +228,14 @@ class Lot(models.Model):
             models.CheckConstraint(name="lot_on_hand_not_negative", condition=Q(on_hand__gte=0)),
             models.CheckConstraint(
                 name="lot_received_positive", condition=Q(quantity_received__gt=0)
+            ),
+            models.CheckConstraint(
+                name="lot_eu_food_aid_free",
+                condition=~Q(origin="eu_food_aid")
+                | Q(household_price__isnull=False, household_price=0),
+            ),
+            models.CheckConstraint(
+                name="lot_price_not_negative", condition=Q(household_price__gte=0)
             ),
         ]
 
@@ -152,6 +266,10 @@ class StockMovement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     reason = models.CharField(_("motif"), max_length=200, blank=True)
+    # The sale (or its correction) that made this movement.
+    sale = models.ForeignKey(
+        "Sale", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
 
     class Meta:
         verbose_name = _("mouvement de stock")
@@ -164,3 +282,157 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity} lot #{self.lot_id}"
+
+
+class Basket(models.Model):
+    """What a household is taking at a shop after an accepted scan, held until paid.
+
+    It lives on the server, so a reload or a dropped connection loses nothing; it
+    becomes a `Sale` once, at checkout.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("en cours")
+        PAID = "paid", _("payé")
+        ABANDONED = "abandoned", _("abandonné")
+
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    visit = models.OneToOneField(
+        Visit, on_delete=models.PROTECT, related_name="basket", verbose_name=_("passage")
+    )
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("ouvert le"))
+
+    class Meta:
+        verbose_name = _("panier")
+        verbose_name_plural = _("paniers")
+
+    def __str__(self) -> str:
+        return f"basket #{self.pk} ({self.status})"
+
+
+class BasketLine(models.Model):
+    basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["basket", "product"], name="basket_line_once"),
+            models.CheckConstraint(name="basket_line_positive", condition=Q(quantity__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+
+class Sale(models.Model):
+    """A checkout at a shop, or the correction of one (negative figures, with a reason).
+
+    Never deleted nor rewritten: cancelling or returning items the same day is a
+    new row that `corrects` the sale, with its own stock movements back.
+    """
+
+    class Payment(models.TextChoices):
+        CASH = "cash", _("espèces")
+        CARD = "card", _("carte")
+        OTHER = "other", _("autre")
+        NONE = "none", _("rien à payer")
+
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    access_pass = models.ForeignKey(
+        AccessPass, on_delete=models.PROTECT, related_name="sales", verbose_name=_("accès-pass")
+    )
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="sales", verbose_name=_("passage")
+    )
+    basket = models.OneToOneField(
+        Basket, on_delete=models.PROTECT, null=True, blank=True, related_name="sale"
+    )
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    at = models.DateTimeField(_("le"))
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # At market price, what the household pays (before cash rounding), and what
+    # changed hands: the aid given is market_total - amount_due.
+    market_total = models.DecimalField(
+        _("valeur au prix du marché"), max_digits=10, decimal_places=2
+    )
+    amount_due = models.DecimalField(_("montant à payer"), max_digits=10, decimal_places=2)
+    amount_paid = models.DecimalField(_("montant payé"), max_digits=10, decimal_places=2)
+    payment = models.CharField(_("paiement"), max_length=6, choices=Payment.choices)
+    tendered = models.DecimalField(
+        _("reçu en espèces"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    reason = models.CharField(_("motif de la correction"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("vente")
+        verbose_name_plural = _("ventes")
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The budget drawn this period: a pass's sales at a service since a date.
+            models.Index(fields=["access_pass", "service", "at"], name="sale_budget_idx"),
+            models.Index(fields=["service", "at"], name="sale_service_day_idx"),
+        ]
+        constraints = [
+            # One sale per visit; its corrections point at it.
+            models.UniqueConstraint(
+                fields=["visit"], condition=Q(corrects__isnull=True), name="sale_once_per_visit"
+            ),
+            models.CheckConstraint(
+                name="sale_correction_has_reason",
+                condition=Q(corrects__isnull=True) | ~Q(reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sale #{self.pk} {self.amount_due} €"
+
+    @property
+    def aid_given(self) -> Decimal:
+        return self.market_total - self.amount_due
+
+    @property
+    def change(self) -> Decimal | None:
+        """Cash to give back."""
+        if self.tendered is None:
+            return None
+        return self.tendered - self.amount_paid
+
+
+class SaleLine(models.Model):
+    """A quantity of one product from one lot, at the prices of that moment (signed)."""
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(_("prix payé à l'unité"), max_digits=10, decimal_places=2)
+    market_unit_price = models.DecimalField(
+        _("prix du marché à l'unité"), max_digits=10, decimal_places=2
+    )
+    # quantity × the unit prices, rounded to the cent once, here.
+    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
+    market_value = models.DecimalField(_("valeur au marché"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(name="sale_line_not_zero", condition=~Q(quantity=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"

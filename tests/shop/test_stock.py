@@ -13,7 +13,7 @@ from comptoir.errors import ErrorKind
 from shop.models import Lot, Product, StockMovement
 from shop.services import (
     ReceiptLine,
-    StockRefused,
+    ShopRefused,
     stock_check,
     stock_lose,
     stock_receive,
@@ -85,7 +85,7 @@ def test_a_receipt_refuses_a_bad_line_and_saves_nothing(
     manager_s, service_s, quantity, best_before, code, field
 ):
     good, bad = product(), product("Lait 1 l", "0.95")
-    with pytest.raises(StockRefused) as refused:
+    with pytest.raises(ShopRefused) as refused:
         receive(manager_s, service_s, (good, "12", None), (bad, quantity, best_before))
 
     assert (refused.value.code, refused.value.field, refused.value.kind) == (
@@ -98,7 +98,7 @@ def test_a_receipt_refuses_a_bad_line_and_saves_nothing(
 
 
 def test_only_a_manager_of_the_service_receives_stock(volunteer_s, service_s):
-    with pytest.raises(StockRefused) as refused:
+    with pytest.raises(ShopRefused) as refused:
         receive(volunteer_s, service_s, (product(), "1", None))
     assert (refused.value.code, refused.value.kind) == ("not_allowed", ErrorKind.FORBIDDEN)
 
@@ -131,7 +131,7 @@ def test_a_take_short_of_stock_is_refused_whole(manager_s, service_s):
     pasta, rice = product(), product("Riz 1 kg", "2.10")
     pasta_lot, rice_lot = receive(manager_s, service_s, (pasta, "5", None), (rice, "2", None))
 
-    with pytest.raises(StockRefused) as refused:
+    with pytest.raises(ShopRefused) as refused:
         take(manager_s, service_s, {pasta: "1", rice: "3"})
 
     assert refused.value.code == "out_of_stock"
@@ -157,7 +157,7 @@ def test_a_loss_needs_a_reason_and_cannot_exceed_the_lot(manager_s, service_s):
     lot = receive(manager_s, service_s, (product(), "4", None))[0]
 
     for quantity, reason, code in [("1", "", "reason_required"), ("5", "Cassé", "not_enough")]:
-        with pytest.raises(StockRefused) as refused:
+        with pytest.raises(ShopRefused) as refused:
             stock_lose(actor=manager_s, lot=lot, quantity=D(quantity), reason=reason)
         assert refused.value.code == code
     stock_lose(

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from shop.models import Lot, Product, StockMovement
-from shop.services import ReceiptLine, StockRefused, stock_check, stock_receive, stock_take
+from shop.services import ReceiptLine, ShopRefused, stock_check, stock_receive, stock_take
 from tests.concurrency import run_together
 
 
@@ -32,7 +32,7 @@ def test_twenty_tablets_taking_the_last_five_units_sell_exactly_five(
                     wanted={oil.pk: Decimal(1)},
                     kind=StockMovement.Kind.SALE,
                 )
-        except StockRefused as refusal:
+        except ShopRefused as refusal:
             return refusal.code
         return "sold"
 

@@ -1,14 +1,12 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from babel.numbers import format_currency
 from django import template
-from django.utils import translation
 from django.utils.translation import ngettext
 
-register = template.Library()
+from comptoir import money
 
-BABEL_LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_IE"}
+register = template.Library()
 
 
 @register.filter
@@ -16,8 +14,7 @@ def euros(value: Decimal | float | None) -> str:
     """An amount in euros, written the way the reader's language writes it."""
     if value is None or value == "":
         return ""
-    locale = BABEL_LOCALES.get((translation.get_language() or "fr")[:2], "fr_BE")
-    return format_currency(Decimal(str(value)), "EUR", locale=locale)
+    return money.euros(value)
 
 
 APP_NAME = "Comptoir"

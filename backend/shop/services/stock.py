@@ -1,7 +1,7 @@
 """What changes the shop's stock: receipts, first-expired-first-out takes, losses.
 
 Every function owns its transaction, writes the ledger (`StockMovement`) and the
-lots' balances together, and refuses with a `StockRefused` carrying a stable
+lots' balances together, and refuses with a `ShopRefused` carrying a stable
 code and a sentence in the user's language. Takes are set-based: one locking
 read of the candidate lots, one update of their balances and one insert of the
 movements, however many products are taken.
@@ -13,57 +13,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NoReturn
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from comptoir.errors import DomainError, ErrorKind
-from network.access import Perm, has_perm
+from comptoir.errors import ErrorKind
 from network.audit import audit_record
 from network.models import Organisation, User
-from shop.models import Lot, Product, StockMovement
-
-# More than any shelf holds: a larger number is a typing slip (a barcode in the field).
-QUANTITY_MAX = Decimal(100_000)
-
-
-class StockRefused(DomainError):
-    """A refusal about stock; `code` says which."""
-
-    code = "stock_refused"
-
-
-def _refuse(
-    message: str, *, code: str, field: str | None = None, kind: ErrorKind = ErrorKind.CONFLICT
-) -> NoReturn:
-    raise StockRefused(message, code=code, field=field, kind=kind)
-
-
-def _require_service_manage(user: User, service: Organisation) -> None:
-    if service.kind != Organisation.Kind.SERVICE or not has_perm(
-        user, Perm.SERVICE_MANAGE, service
-    ):
-        _refuse(
-            _("Seul un gestionnaire de ce service peut changer son stock."),
-            code="not_allowed",
-            kind=ErrorKind.FORBIDDEN,
-        )
-
-
-def quantity_check(quantity: Decimal, *, field: str = "quantity") -> None:
-    """A quantity is above zero and plausible (refuses `quantity_invalid`)."""
-    if not Decimal(0) < quantity <= QUANTITY_MAX:
-        _refuse(
-            _("Indiquez une quantité plus grande que zéro et au plus %(max)s.")
-            % {"max": formats.number_format(QUANTITY_MAX, force_grouping=True)},
-            code="quantity_invalid",
-            field=field,
-            kind=ErrorKind.INVALID,
-        )
+from shop.models import Lot, Product, Sale, StockMovement
+from shop.pricing import Plan, plan_takes
+from shop.selectors import lots_fefo
+from shop.services.catalogue import lot_price_check
+from shop.services.common import (
+    quantity_check,
+    quantity_format,
+    reason_clean,
+    refuse,
+    require_service_manage,
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +43,8 @@ class ReceiptLine:
     product: Product
     quantity: Decimal
     best_before: date | None = None
+    # What a household pays for this lot, when not the service's price (EU food aid: 0).
+    household_price: Decimal | None = None
 
 
 @transaction.atomic
@@ -89,28 +61,31 @@ def stock_receive(
     """Receive goods at `service`: one lot and one `receipt` movement per line.
 
     Refuses `not_allowed`, `no_lines`, `quantity_invalid`, `received_in_future`,
-    `already_expired` (a lot whose date has passed on arrival). Nothing is saved
-    unless every line is in order.
+    `already_expired` (a lot whose date has passed on arrival), and a price the
+    service's rules forbid (`eu_aid_free_only`, `price_outside_band`, …). Nothing
+    is saved unless every line is in order.
     """
-    _require_service_manage(actor, service)
+    require_service_manage(actor, service)
     moment = moment or timezone.now()
     today = timezone.localdate(moment)
     received_on = received_on or today
     if not lines:
-        _refuse(
+        refuse(
             _("Une réception compte au moins une ligne."), code="no_lines", kind=ErrorKind.INVALID
         )
     if received_on > today:
-        _refuse(
+        refuse(
             _("Une réception ne peut pas être datée dans le futur."),
             code="received_in_future",
             field="received_on",
             kind=ErrorKind.INVALID,
         )
+    prices = []
     for line in lines:
         quantity_check(line.quantity)
+        prices.append(lot_price_check(service, origin, line.product, line.household_price))
         if line.best_before is not None and line.best_before < today:
-            _refuse(
+            refuse(
                 _("%(product)s : la date (%(day)s) est déjà passée ; ce lot ne peut pas entrer.")
                 % {
                     "product": line.product.name,
@@ -131,8 +106,9 @@ def stock_receive(
             quantity_received=line.quantity,
             on_hand=line.quantity,
             received_by=actor,
+            household_price=price,
         )
-        for line in lines
+        for line, price in zip(lines, prices, strict=True)
     )
     StockMovement.objects.bulk_create(
         StockMovement(
@@ -153,6 +129,48 @@ def stock_receive(
     return lots
 
 
+def refuse_short(plan: Plan) -> None:
+    """Refuse `out_of_stock` naming the first product short, if any is."""
+    if not plan.short:
+        return
+    product_id, (_wanted, available) = next(iter(plan.short.items()))
+    product = Product.objects.get(pk=product_id)
+    refuse(
+        _("%(product)s : plus assez en stock (%(available)s disponible).")
+        % {"product": product.name, "available": quantity_format(available)},
+        code="out_of_stock",
+        field="lines",
+    )
+
+
+def takes_write(
+    plan: Plan,
+    *,
+    actor: User,
+    kind: str,
+    moment: datetime,
+    reason: str = "",
+    sale: Sale | None = None,
+) -> list[StockMovement]:
+    """Write a plan made on locked lots: one update of the balances, one insert of the
+    movements, however many lots."""
+    for take in plan.takes:
+        take.lot.on_hand -= take.quantity
+    Lot.objects.bulk_update([take.lot for take in plan.takes], ["on_hand"])
+    return StockMovement.objects.bulk_create(
+        StockMovement(
+            lot=take.lot,
+            kind=kind,
+            quantity=-take.quantity,
+            at=moment,
+            actor=actor,
+            reason=reason,
+            sale=sale,
+        )
+        for take in plan.takes
+    )
+
+
 def stock_take(
     *,
     actor: User,
@@ -164,51 +182,18 @@ def stock_take(
 ) -> list[StockMovement]:
     """Take `wanted` (product id → quantity) from `service`, first-expired first out.
 
-    Runs inside the caller's transaction (a sale, a distribution). Locks the
-    candidate lots in one query, in one order (product, date, id), so concurrent
-    takes queue instead of overselling or deadlocking. Skips lots past their
-    date. Refuses `out_of_stock` naming the first product short, and writes
-    nothing then. Three statements whatever the number of products.
+    Runs inside the caller's transaction (a distribution). Locks the candidate
+    lots (`lots_fefo`), skips lots past their date, refuses `out_of_stock`
+    naming the first product short and writes nothing then. Three statements
+    whatever the number of products.
     """
     moment = moment or timezone.now()
-    today = timezone.localdate(moment)
     for quantity in wanted.values():
         quantity_check(quantity)
-    lots = list(
-        Lot.objects.select_for_update(of=("self",))
-        .filter(service=service, product_id__in=list(wanted), on_hand__gt=0)
-        .filter(Q(best_before__isnull=True) | Q(best_before__gte=today))
-        .select_related("product")
-        .order_by("product_id", F("best_before").asc(nulls_last=True), "id")
-    )
-    left = dict(wanted)
-    changed: list[Lot] = []
-    movements: list[StockMovement] = []
-    for lot in lots:
-        need = left[lot.product_id]
-        if need <= 0:
-            continue
-        taken = min(need, lot.on_hand)
-        left[lot.product_id] = need - taken
-        lot.on_hand -= taken
-        changed.append(lot)
-        movements.append(
-            StockMovement(
-                lot=lot, kind=kind, quantity=-taken, at=moment, actor=actor, reason=reason
-            )
-        )
-    short = [product_id for product_id, need in left.items() if need > 0]
-    if short:
-        product = Product.objects.get(pk=short[0])
-        available = wanted[short[0]] - left[short[0]]
-        _refuse(
-            _("%(product)s : plus assez en stock (%(available)s disponible).")
-            % {"product": product.name, "available": formats.number_format(available.normalize())},
-            code="out_of_stock",
-            field="lines",
-        )
-    Lot.objects.bulk_update(changed, ["on_hand"])
-    return StockMovement.objects.bulk_create(movements)
+    lots = lots_fefo(service, wanted, timezone.localdate(moment), lock=True)
+    plan = plan_takes(lots, wanted, prices={})
+    refuse_short(plan)
+    return takes_write(plan, actor=actor, kind=kind, moment=moment, reason=reason)
 
 
 @transaction.atomic
@@ -225,23 +210,15 @@ def stock_lose(
 
     Refuses `not_allowed`, `quantity_invalid`, `reason_required`, `not_enough`.
     """
-    _require_service_manage(actor, lot.service)
+    require_service_manage(actor, lot.service)
     quantity_check(quantity)
     if kind not in (StockMovement.Kind.LOSS, StockMovement.Kind.WASTE):
         raise ValueError(kind)
-    reason = (reason or "").strip()
-    if len(reason) < 3:
-        _refuse(
-            _("Dites en quelques mots ce qui est arrivé à ce stock."),
-            code="reason_required",
-            field="reason",
-            kind=ErrorKind.INVALID,
-        )
+    reason = reason_clean(reason, _("Dites en quelques mots ce qui est arrivé à ce stock."))
     locked = Lot.objects.select_for_update().get(pk=lot.pk)
     if quantity > locked.on_hand:
-        _refuse(
-            _("Ce lot n'en compte que %(on_hand)s.")
-            % {"on_hand": formats.number_format(locked.on_hand.normalize())},
+        refuse(
+            _("Ce lot n'en compte que %(on_hand)s.") % {"on_hand": quantity_format(locked.on_hand)},
             code="not_enough",
             field="quantity",
         )

@@ -1,0 +1,185 @@
+"""What the shop reads: a household's budget, a basket's quote, the products on offer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from comptoir.dates import local_midnight
+from counter.models import Visit
+from counter.verdict import period_window
+from network.models import Organisation
+from network.rules import RuleKind
+from passes.models import AccessPass
+from shop.models import Basket, BasketLine, Lot, Product, Sale, ServicePrice
+from shop.pricing import Plan, cash_round, plan_takes
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A household's purchase budget at a shop for the period, and what sales drew."""
+
+    period: str
+    total: Decimal
+    used: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.total - self.used, Decimal(0))
+
+
+def household_size_at(visit: Visit) -> int:
+    """The household's size as the scan counted it (kept on the visit's answer)."""
+    size = visit.answer.get("household_size") if visit.answer else None
+    return int(size) if size else 1
+
+
+def budget_for(
+    access_pass: AccessPass, service: Organisation, household_size: int, moment: datetime
+) -> Budget | None:
+    """The pass's budget rule at `service` scaled by household size, drawn down by the
+    sales (less their corrections) since the period began; None when there is no
+    budget rule (nothing limits the basket then). One aggregate query."""
+    rule = next(
+        (r for r in access_pass.rule_snapshots(service.pk) if r.kind == RuleKind.BUDGET), None
+    )
+    if rule is None:
+        return None
+    start = local_midnight(period_window(rule.period, timezone.localdate(moment))[0])
+    used = Sale.objects.filter(access_pass=access_pass, service=service, at__gte=start).aggregate(
+        used=Sum("amount_due")
+    )["used"] or Decimal(0)
+    total = Decimal(rule.budget_cents_for(household_size)) / 100
+    return Budget(rule.period, total, used)
+
+
+def service_prices(service: Organisation, product_ids: list[int]) -> dict[int, ServicePrice]:
+    """The service's prices of these products (a product missing is not sold there)."""
+    return {
+        price.product_id: price
+        for price in ServicePrice.objects.filter(
+            service=service, product_id__in=product_ids, product__is_active=True
+        )
+    }
+
+
+def lots_fefo(
+    service: Organisation, product_ids: Iterable[int], today: date, *, lock: bool = False
+) -> list[Lot]:
+    """The lots of these products at `service` still holding something and not past
+    their date, first-expired first out (undated last), with their products.
+
+    With `lock` (inside a transaction), one locking read in one order (product,
+    date, id), so concurrent takes queue instead of overselling or deadlocking."""
+    queryset = Lot.objects.filter(
+        service=service, product_id__in=list(product_ids), on_hand__gt=0
+    ).filter(Q(best_before__isnull=True) | Q(best_before__gte=today))
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    return list(
+        queryset.select_related("product").order_by(
+            "product_id", F("best_before").asc(nulls_last=True), "id"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    product: Product
+    quantity: Decimal
+    amount: Decimal
+    market_value: Decimal
+    # Part of it comes from EU food aid (free) or a lot with its own price.
+    mixed_prices: bool
+
+    @property
+    def aid(self) -> Decimal:
+        return self.market_value - self.amount
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A basket priced on the stock as it is now: what the screen shows."""
+
+    lines: tuple[QuoteLine, ...]
+    market_total: Decimal
+    amount_due: Decimal
+    cash_amount: Decimal
+    budget: Budget | None
+    short: Mapping[int, tuple[Decimal, Decimal]]
+
+    @property
+    def aid(self) -> Decimal:
+        return self.market_total - self.amount_due
+
+    @property
+    def budget_left_after(self) -> Decimal | None:
+        if self.budget is None:
+            return None
+        return self.budget.total - self.budget.used - self.amount_due
+
+    @property
+    def over_budget(self) -> bool:
+        left = self.budget_left_after
+        return left is not None and left < 0
+
+
+def quote_lines(
+    plan: Plan, wanted: Mapping[int, Decimal], products: Mapping[int, Product]
+) -> tuple[QuoteLine, ...]:
+    """Group a plan's takes by product, in the order of `wanted`."""
+    lines = []
+    for product_id, quantity in wanted.items():
+        takes = [t for t in plan.takes if t.lot.product_id == product_id]
+        prices = {t.unit_price for t in takes}
+        lines.append(
+            QuoteLine(
+                product=products[product_id],
+                quantity=quantity,
+                amount=sum((t.amount for t in takes), Decimal(0)),
+                market_value=sum((t.market_value for t in takes), Decimal(0)),
+                mixed_prices=len(prices) > 1,
+            )
+        )
+    return tuple(lines)
+
+
+def basket_quote(basket: Basket, moment: datetime | None = None) -> Quote:
+    """The basket priced on the lots that would leave now (four queries)."""
+    moment = moment or timezone.now()
+    lines = list(BasketLine.objects.filter(basket=basket).select_related("product"))
+    wanted = {line.product_id: line.quantity for line in lines}
+    products = {line.product_id: line.product for line in lines}
+    ids = list(wanted)
+    prices = service_prices(basket.service, ids)
+    plan = plan_takes(lots_fefo(basket.service, ids, timezone.localdate(moment)), wanted, prices)
+    visit = basket.visit
+    assert visit.access_pass is not None
+    budget = budget_for(visit.access_pass, basket.service, household_size_at(visit), moment)
+    return Quote(
+        lines=quote_lines(plan, wanted, products),
+        market_total=plan.market_total,
+        amount_due=plan.amount_due,
+        cash_amount=cash_round(plan.amount_due, basket.service.country),
+        budget=budget,
+        short=plan.short,
+    )
+
+
+def sale_of_basket(basket: Basket) -> Sale | None:
+    return Sale.objects.filter(basket=basket).first()
+
+
+def sales_of_day(service: Organisation, day: date) -> list[Sale]:
+    start = local_midnight(day)
+    end = local_midnight(date.fromordinal(day.toordinal() + 1))
+    return list(
+        Sale.objects.filter(service=service, at__gte=start, at__lt=end)
+        .select_related("access_pass__household", "sold_by", "corrects")
+        .order_by("-at", "-id")
+    )
