@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("passes.urls")),
     path("", include("schedules.urls")),
     path("", include("counter.urls")),
+    path("", include("shop.urls")),
     path("", include("reports.urls")),
     path("api/", include("comptoir.api_urls")),
     path("admin/", admin.site.urls),

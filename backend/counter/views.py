@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from counter.actions import verdict_actions_render
 from counter.selectors import counter_day
 from counter.services import ScanRefused, UndoRefused, visit_record, visit_undo
 from network.access import MemberRequest, role_required
@@ -84,7 +85,9 @@ def counter_scan(request: MemberRequest) -> HttpResponse:
         # 422 so that htmx shows it (see base.html); only a broken client gets here.
         context = _counter_context(request, error=refusal.message)
         return render(request, _counter_template(request), context, status=422)
-    context = _counter_context(request, verdict=verdict)
+    context = _counter_context(
+        request, verdict=verdict, verdict_actions=verdict_actions_render(request, verdict)
+    )
     return render(request, _counter_template(request), context)
 
 

@@ -16,7 +16,7 @@ from counter.verdict import period_window
 from network.models import Organisation
 from network.rules import RuleKind
 from passes.models import AccessPass
-from shop.models import Basket, BasketLine, Lot, Product, Sale, ServicePrice
+from shop.models import Basket, BasketLine, Lot, Product, Sale, SaleLine, ServicePrice
 from shop.pricing import Plan, cash_round, plan_takes
 
 
@@ -101,6 +101,14 @@ class QuoteLine:
     def aid(self) -> Decimal:
         return self.market_value - self.amount
 
+    @property
+    def one_less(self) -> Decimal:
+        return max(self.quantity - 1, Decimal(0))
+
+    @property
+    def one_more(self) -> Decimal:
+        return self.quantity + 1
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -183,3 +191,78 @@ def sales_of_day(service: Organisation, day: date) -> list[Sale]:
         .select_related("access_pass__household", "sold_by", "corrects")
         .order_by("-at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class OfferItem:
+    """A product on sale at a service now: its price there and what is on the shelves."""
+
+    product: Product
+    unit_price: Decimal
+    available: Decimal
+
+
+def shop_offer(service: Organisation, today: date) -> dict[str, list[OfferItem]]:
+    """The products sold at `service` with stock that may leave today, by category label
+    (two queries)."""
+    on_hand = dict(
+        Lot.objects.filter(service=service, on_hand__gt=0)
+        .filter(Q(best_before__isnull=True) | Q(best_before__gte=today))
+        .values("product_id")
+        .annotate(total=Sum("on_hand"))
+        .values_list("product_id", "total")
+    )
+    offer: dict[str, list[OfferItem]] = {}
+    prices = (
+        ServicePrice.objects.filter(service=service, product__is_active=True)
+        .select_related("product")
+        .order_by("product__category", "product__name")
+    )
+    for price in prices:
+        available = on_hand.get(price.product_id)
+        if available:
+            product = price.product
+            offer.setdefault(product.get_category_display(), []).append(
+                OfferItem(product, price.unit_price(product.market_price), available)
+            )
+    return offer
+
+
+def basket_for_counter(service: Organisation, basket_id: int) -> Basket | None:
+    """A basket of this counter, with its visit, pass and household for the screen."""
+    return (
+        Basket.objects.select_related("visit__access_pass__household", "service")
+        .filter(pk=basket_id, service=service)
+        .first()
+    )
+
+
+def sale_for_counter(service: Organisation, sale_id: int) -> Sale | None:
+    """A sale of this counter (not a correction), with what its receipt shows."""
+    return (
+        Sale.objects.select_related("access_pass__household", "service", "sold_by")
+        .filter(pk=sale_id, service=service, corrects__isnull=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptLineView:
+    product: Product
+    quantity: Decimal
+    amount: Decimal
+    market_value: Decimal
+
+
+def receipt_lines(sale: Sale) -> list[ReceiptLineView]:
+    """A sale's lines by product (its lots merged), in the order they were sold."""
+    merged: dict[int, ReceiptLineView] = {}
+    for line in SaleLine.objects.filter(sale=sale).select_related("product"):
+        seen = merged.get(line.product_id)
+        merged[line.product_id] = ReceiptLineView(
+            line.product,
+            line.quantity + (seen.quantity if seen else 0),
+            line.amount + (seen.amount if seen else 0),
+            line.market_value + (seen.market_value if seen else 0),
+        )
+    return list(merged.values())

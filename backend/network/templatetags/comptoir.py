@@ -17,6 +17,16 @@ def euros(value: Decimal | float | None) -> str:
     return money.euros(value)
 
 
+@register.filter
+def quantity(value: Decimal | None) -> str:
+    """A quantity without trailing zeros: 3, 0,5, 1,25 (in the reader's language)."""
+    if value is None or value == "":
+        return ""
+    from django.utils import formats
+
+    return formats.number_format(Decimal(value).normalize() if value else Decimal(0))
+
+
 APP_NAME = "Comptoir"
 
 

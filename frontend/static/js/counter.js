@@ -1,12 +1,20 @@
 // The counter: a hand scanner, a typed code and the camera all feed one form;
-// htmx posts it and swaps the verdict in. No inline scripts: the CSP forbids them.
+// htmx posts it and swaps the answer in. The same script reads cards (QR codes) on the
+// scan page and products (EAN barcodes, `data-formats="barcodes"`) in the basket.
+// No inline scripts: the CSP forbids them.
 (() => {
   const form = document.getElementById("scan-form");
   if (!form) return;
-  const input = form.querySelector("[name=code]");
+  const input = form.querySelector("input.scan-input");
   const keyField = form.querySelector("[name=idempotency_key]");
-  // One card held under the camera (or read twice by a scanner) is sent once.
+  const barcodes = form.dataset.formats === "barcodes";
+  // What the camera may read: cards are QR codes; products carry EAN-13, EAN-8 or UPC-A.
+  const NATIVE_FORMATS = barcodes ? ["ean_13", "ean_8", "upc_a"] : ["qr_code"];
+  const ZXING_FORMATS = barcodes ? ["EAN13", "EAN8", "UPCA"] : ["QRCode"];
+  // What the camera keeps seeing is one presentation. A card read twice by a scanner is
+  // sent once; a product scanned twice is two items (data-repeat-ms="0").
   const SAME_CARD_MS = 4000;
+  const REPEAT_MS = form.dataset.repeatMs === undefined ? SAME_CARD_MS : Number(form.dataset.repeatMs);
   let lastSent = { text: "", at: 0 };
   // What the camera saw last: a card that stays in view is one presentation, sent once.
   let lastSeen = { text: "", at: 0 };
@@ -32,7 +40,7 @@
       if (event.target !== form) return;
       const text = input.value.trim().toUpperCase();
       const now = Date.now();
-      if (!text || (text === lastSent.text && now - lastSent.at < SAME_CARD_MS)) {
+      if (!text || (text === lastSent.text && now - lastSent.at < REPEAT_MS)) {
         event.preventDefault();
         event.stopImmediatePropagation();
         ready();
@@ -50,7 +58,7 @@
       lastSent = { text: "", at: 0 };
       return;
     }
-    keyField.value = freshKey();
+    if (keyField) keyField.value = freshKey();
     ready();
   });
 
@@ -94,6 +102,11 @@
     const accepted = verdict.dataset.verdict === "accepted";
     beep(accepted);
     if (navigator.vibrate) navigator.vibrate(accepted ? 120 : [250, 120, 250]);
+    if (barcodes) {
+      // A tapped tile or a quantity button took the focus: give it back to the scanner.
+      if (!document.activeElement?.matches("[data-keep-focus]")) input.focus({ preventScroll: true });
+      return;
+    }
     clearTimeout(fadeTimer);
     fadeTimer = setTimeout(() => verdict.classList.add("verdict-faded"), 12000);
   });
@@ -113,8 +126,8 @@
     // Chrome on Android has a native reader; elsewhere (iPad) zxing-wasm, served by us.
     if ("BarcodeDetector" in window) {
       const formats = await window.BarcodeDetector.getSupportedFormats();
-      if (formats.includes("qr_code")) {
-        const native = new window.BarcodeDetector({ formats: ["qr_code"] });
+      if (NATIVE_FORMATS.every((format) => formats.includes(format))) {
+        const native = new window.BarcodeDetector({ formats: NATIVE_FORMATS });
         return async (source) => (await native.detect(source))[0]?.rawValue;
       }
     }
@@ -129,7 +142,7 @@
       context2d.drawImage(video, 0, 0);
       const image = context2d.getImageData(0, 0, canvas.width, canvas.height);
       const results = await window.ZXingWASM.readBarcodes(image, {
-        formats: ["QRCode"],
+        formats: ZXING_FORMATS,
         tryHarder: true,
         maxNumberOfSymbols: 1,
       });

@@ -1,0 +1,267 @@
+"""The sale on the counter's tablet: the basket after an accepted scan, the receipt, a correction."""
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import ParamSpec, cast
+
+from csp.constants import WASM_UNSAFE_EVAL
+from csp.decorators import csp_update
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_POST
+
+from comptoir.errors import DomainError
+from counter.verdict import Verdict
+from network.access import MemberRequest, role_required
+from network.models import Role
+from shop.models import Basket
+from shop.selectors import (
+    basket_for_counter,
+    basket_quote,
+    receipt_lines,
+    sale_for_counter,
+    sale_of_basket,
+    shop_offer,
+)
+from shop.services import (
+    ShopRefused,
+    basket_abandon,
+    basket_open,
+    basket_put,
+    sale_checkout,
+    sale_correct,
+)
+from shop.services.sales import SHOP_KINDS
+
+COUNTER_ROLES = (Role.VOLUNTEER, Role.MANAGER)
+P = ParamSpec("P")
+
+
+def _wasm_allowed(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
+    """The camera's barcode decoder is WebAssembly: the page may compile it, nothing more."""
+    decorate = csp_update({"script-src": [WASM_UNSAFE_EVAL]})
+    return cast(Callable[P, HttpResponse], decorate(view))  # type: ignore[arg-type]
+
+
+def verdict_basket_action(request: HttpRequest, verdict: Verdict) -> SafeString | None:
+    """Under an accepted verdict at a shop: the button to the household's basket."""
+    service = verdict.visit.service
+    if not verdict.accepted or service.service_kind not in SHOP_KINDS:
+        return None
+    html = render_to_string(
+        "shop/includes/verdict_basket.html", {"visit": verdict.visit}, request=request
+    )
+    return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
+
+
+def _decimal(text: str | None, default: str = "1") -> Decimal | None:
+    """A number typed on a tablet ("2", "0,5"); None when it is not one."""
+    try:
+        value = Decimal((text or default).strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _basket_or_404(request: MemberRequest, pk: int) -> Basket:
+    basket = basket_for_counter(request.membership.organisation, pk)
+    if basket is None:
+        raise Http404
+    return basket
+
+
+def _basket_context(request: MemberRequest, basket: Basket, **extra: object) -> dict[str, object]:
+    visit = basket.visit
+    access_pass = visit.access_pass
+    assert access_pass is not None
+    return {
+        "service": basket.service,
+        "basket": basket,
+        "quote": basket_quote(basket),
+        "first_name": access_pass.household.first_name,
+        "household_size": (visit.answer or {}).get("household_size"),
+        **extra,
+    }
+
+
+@require_POST
+@role_required(*COUNTER_ROLES)
+def basket_open_view(request: MemberRequest) -> HttpResponse:
+    """From the verdict: the household's basket (the same one again after a reload)."""
+    visit_id = request.POST.get("visit", "")
+    try:
+        basket = basket_open(
+            actor=request.user,
+            service=request.membership.organisation,
+            visit_id=int(visit_id) if visit_id.isdigit() else 0,
+        )
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("counter:home")
+    return redirect("shop:basket", pk=basket.pk)
+
+
+@_wasm_allowed
+@role_required(*COUNTER_ROLES)
+def basket_page(request: MemberRequest, pk: int) -> HttpResponse:
+    """The basket on the tablet: scan or tap products, see the totals and the budget, pay."""
+    basket = _basket_or_404(request, pk)
+    if basket.status == Basket.Status.PAID:
+        sale = sale_of_basket(basket)
+        if sale is not None:
+            return redirect("shop:receipt", pk=sale.pk)
+    if basket.status == Basket.Status.ABANDONED:
+        messages.info(request, translation.gettext("Ce panier a été abandonné."))
+        return redirect("counter:home")
+    context = _basket_context(request, basket)
+    context["offer"] = shop_offer(basket.service, timezone.localdate())
+    return render(request, "shop/basket.html", context)
+
+
+@require_POST
+@_wasm_allowed
+@role_required(*COUNTER_ROLES)
+def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
+    """Add a scanned or tapped product, or set a line's quantity: the basket panel again."""
+    basket = _basket_or_404(request, pk)
+    error = None
+    quantity = _decimal(request.POST.get("quantity"))
+    product = request.POST.get("product", "")
+    try:
+        if quantity is None:
+            raise ShopRefused(
+                translation.gettext("Indiquez une quantité en chiffres."),
+                code="quantity_invalid",
+            )
+        basket_put(
+            actor=request.user,
+            service=request.membership.organisation,
+            basket_id=basket.pk,
+            barcode=request.POST.get("barcode", "").strip() or None,
+            product_id=int(product) if product.isdigit() else None,
+            quantity=quantity,
+            add=request.POST.get("mode", "add") != "set",
+        )
+    except ShopRefused as refusal:
+        error = refusal.message
+    context = _basket_context(request, basket, error=error)
+    template = "shop/basket.html#live" if request.htmx else "shop/basket.html"
+    if not request.htmx:
+        context["offer"] = shop_offer(basket.service, timezone.localdate())
+    return render(request, template, context, status=422 if error and not request.htmx else 200)
+
+
+@require_POST
+@_wasm_allowed
+@role_required(*COUNTER_ROLES)
+def basket_checkout_view(request: MemberRequest, pk: int) -> HttpResponse:
+    """Pay: the sale is recorded once (a second tap finds it) and its receipt shown."""
+    basket = _basket_or_404(request, pk)
+    tendered = request.POST.get("tendered", "").strip()
+    tendered_amount = _decimal(tendered) if tendered else None
+    try:
+        if tendered and tendered_amount is None:
+            raise ShopRefused(
+                translation.gettext(
+                    "Indiquez le montant reçu en chiffres, par exemple 20 ou 7,50."
+                ),
+                code="tendered_invalid",
+            )
+        checkout = sale_checkout(
+            actor=request.user,
+            service=request.membership.organisation,
+            basket_id=basket.pk,
+            payment=request.POST.get("payment", ""),
+            tendered=tendered_amount,
+        )
+    except ShopRefused as refusal:
+        context = _basket_context(request, basket, error=refusal.message)
+        context["offer"] = shop_offer(basket.service, timezone.localdate())
+        return render(request, "shop/basket.html", context, status=422)
+    return redirect("shop:receipt", pk=checkout.sale.pk)
+
+
+@require_POST
+@role_required(*COUNTER_ROLES)
+def basket_abandon_view(request: MemberRequest, pk: int) -> HttpResponse:
+    basket = _basket_or_404(request, pk)
+    try:
+        basket_abandon(
+            actor=request.user, service=request.membership.organisation, basket_id=basket.pk
+        )
+    except ShopRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.info(request, translation.gettext("Panier abandonné : rien n'a été vendu."))
+    return redirect("counter:home")
+
+
+@role_required(*COUNTER_ROLES)
+def sale_receipt(request: MemberRequest, pk: int) -> HttpResponse:
+    """The receipt, on screen or printed (80 mm thermal roll or A4), in the household's
+    language when it has one."""
+    sale = sale_for_counter(request.membership.organisation, pk)
+    if sale is None:
+        raise Http404
+    paper = "a4" if request.GET.get("paper") == "a4" else "80mm"
+    corrections = list(sale.corrections.order_by("at", "id"))
+    language = sale.access_pass.household.language or translation.get_language()
+    context = {
+        "sale": sale,
+        "lines": receipt_lines(sale),
+        "corrections": [(c, receipt_lines(c)) for c in corrections],
+        "paper": paper,
+        "can_correct": timezone.localdate(sale.at) == timezone.localdate(),
+        "receipt_language": language,
+    }
+    return render(request, "shop/receipt.html", context)
+
+
+@require_POST
+@role_required(*COUNTER_ROLES)
+def sale_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
+    """Take back some items (quantities per product) or the whole sale, with a reason."""
+    sale = sale_for_counter(request.membership.organisation, pk)
+    if sale is None:
+        raise Http404
+    returns: dict[int, Decimal] | None = None
+    if request.POST.get("whole") != "1":
+        returns = {}
+        for key in request.POST:
+            value = request.POST.get(key, "")
+            if key.startswith("return-") and key[7:].isdigit() and value.strip():
+                quantity = _decimal(value)
+                if quantity is None or quantity < 0:
+                    messages.error(
+                        request, translation.gettext("Indiquez des quantités en chiffres.")
+                    )
+                    return redirect("shop:receipt", pk=sale.pk)
+                if quantity:
+                    returns[int(key[7:])] = quantity
+        if not returns:
+            messages.error(
+                request,
+                translation.gettext("Indiquez ce qui est rendu, ou annulez toute la vente."),
+            )
+            return redirect("shop:receipt", pk=sale.pk)
+    try:
+        sale_correct(
+            actor=request.user,
+            service=request.membership.organisation,
+            sale_id=sale.pk,
+            reason=request.POST.get("reason", ""),
+            returns=returns,
+        )
+    except ShopRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            translation.gettext("Correction enregistrée : le stock et le budget sont revenus."),
+        )
+    return redirect(reverse("shop:receipt", kwargs={"pk": sale.pk}))
