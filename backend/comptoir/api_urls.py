@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from counter import api as counter_api
 from network import api as network_api
 from passes import api as passes_api
+from shop import api as shop_api
 
 
 class ApiRootView(APIView):
@@ -85,6 +86,26 @@ urlpatterns = [
         counter_api.CounterVisitUndoApi.as_view(),
         name="counter-visit-undo",
     ),
+    path("shop/baskets/", shop_api.BasketOpenApi.as_view(), name="shop-basket-open"),
+    path("shop/baskets/<int:pk>/", shop_api.BasketDetailApi.as_view(), name="shop-basket"),
+    path("shop/baskets/<int:pk>/lines/", shop_api.BasketPutApi.as_view(), name="shop-basket-put"),
+    path(
+        "shop/baskets/<int:pk>/checkout/",
+        shop_api.BasketCheckoutApi.as_view(),
+        name="shop-basket-checkout",
+    ),
+    path(
+        "shop/baskets/<int:pk>/abandon/",
+        shop_api.BasketAbandonApi.as_view(),
+        name="shop-basket-abandon",
+    ),
+    path("shop/sales/<int:pk>/", shop_api.SaleDetailApi.as_view(), name="shop-sale"),
+    path(
+        "shop/sales/<int:pk>/corrections/",
+        shop_api.SaleCorrectionApi.as_view(),
+        name="shop-sale-correct",
+    ),
+    path("shop/products/", shop_api.ProductByBarcodeApi.as_view(), name="shop-product-lookup"),
     path("pass-keys/", passes_api.PassKeyListApi.as_view(), name="pass-key-list"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(

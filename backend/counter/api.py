@@ -23,8 +23,8 @@ from network.api_policy import api_user
 from network.models import Organisation, User
 
 
-def _counter(user: User, service_id: int | None) -> Organisation:
-    """The counter named (or the caller's only one); 404 for any other."""
+def counter_of_caller(user: User, service_id: int | None) -> Organisation:
+    """The counter named (or the caller's only one); 404 for any other (also for the shop's API)."""
     service = counter_get_for_user(user=user, service_id=service_id)
     if service is not None:
         return service
@@ -35,7 +35,7 @@ def _counter(user: User, service_id: int | None) -> Organisation:
     raise exceptions.NotFound()
 
 
-def _service_param(request: Request) -> int | None:
+def service_param(request: Request) -> int | None:
     """The optional `service` query parameter, as a number."""
     raw = request.query_params.get("service")
     if raw in (None, ""):
@@ -67,7 +67,7 @@ class CounterScanApi(UserLanguageApiView):
         scan = ScanRequestSerializer(data=request.data)
         scan.is_valid(raise_exception=True)
         data = scan.validated_data
-        service = _counter(user, data.get("service"))
+        service = counter_of_caller(user, data.get("service"))
         verdict = visit_record(
             text=data["code"],
             service=service,
@@ -91,7 +91,7 @@ class CounterVisitUndoApi(UserLanguageApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         user = api_user(request)
-        service = _counter(user, _service_param(request))
+        service = counter_of_caller(user, service_param(request))
         undo = UndoRequestSerializer(data=request.data)
         undo.is_valid(raise_exception=True)
         visit = visit_undo(
@@ -110,7 +110,7 @@ class CounterDayApi(UserLanguageApiView):
     )
     def get(self, request: Request) -> Response:
         user = api_user(request)
-        service = _counter(user, _service_param(request))
+        service = counter_of_caller(user, service_param(request))
         day = counter_day(service=service, user=user, day=timezone.localdate())
         return Response(
             {

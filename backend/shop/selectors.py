@@ -228,6 +228,17 @@ def shop_offer(service: Organisation, today: date) -> dict[str, list[OfferItem]]
     return offer
 
 
+def product_offer(service: Organisation, product: Product, today: date) -> OfferItem | None:
+    """One product as `service` sells it today, or None when it is not sold there."""
+    price = ServicePrice.objects.filter(
+        service=service, product=product, product__is_active=True
+    ).first()
+    if price is None:
+        return None
+    available = sum((lot.on_hand for lot in lots_fefo(service, [product.pk], today)), Decimal(0))
+    return OfferItem(product, price.unit_price(product.market_price), available)
+
+
 def basket_for_counter(service: Organisation, basket_id: int) -> Basket | None:
     """A basket of this counter, with its visit, pass and household for the screen."""
     return (

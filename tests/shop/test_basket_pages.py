@@ -77,7 +77,7 @@ def test_a_whole_sale_by_scanner_and_tiles_then_the_receipt(tablet, pass_a, cata
     fragment = tablet.post(
         put, {"product": str(catalogue["nappies"].pk), "quantity": "2", "mode": "set"}, **HTMX
     ).content.decode()
-    assert re.search(r'data-amount-due>5,00', fragment.replace("\xa0", " ")), fragment
+    assert re.search(r"data-amount-due>5,00", fragment.replace("\xa0", " ")), fragment
 
     refused = tablet.post(put, {"barcode": "5400000000003", "quantity": "1"}, **HTMX)
     assert refused.status_code == 200

@@ -130,6 +130,7 @@ USERS = [
     ("benevole.cigogne", "Lucie", "Martin", [("la-cigogne", Role.VOLUNTEER)], False),
     ("gerant.cigogne", "Julien", "Collard", [("la-cigogne", Role.MANAGER)], False),
     (OPEN_COUNTER_VOLUNTEER, "Inès", "Moreau", [("la-fourmi", Role.VOLUNTEER)], False),
+    ("gerant.fourmi", "Thomas", "Gillet", [("la-fourmi", Role.MANAGER)], False),
     (
         "benevole.saintvincent",
         "Benoît",

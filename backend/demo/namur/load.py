@@ -6,13 +6,27 @@ from datetime import date
 
 from django.db import models, transaction
 
+from counter.models import Visit
 from demo.namur.open_counter import open_counter_load
 from demo.namur.organisations import appointments_load, network_load
+from demo.namur.shop import shop_load
 from demo.namur.stories import households_load
 from network.models import Convention, Membership, Organisation, UsageRule, User
 from passes import services as passes
 from passes.models import AccessPass, Assessment, Household, PassCard, PassEvent
 from schedules.models import Appointment, OpeningRule
+from shop.models import (
+    Barcode,
+    Basket,
+    BasketLine,
+    Lot,
+    PriceBand,
+    Product,
+    Sale,
+    SaleLine,
+    ServicePrice,
+    StockMovement,
+)
 
 # What the demo makes, counted before and after to tell whether a run added anything.
 MADE: tuple[type[models.Model], ...] = (
@@ -28,6 +42,17 @@ MADE: tuple[type[models.Model], ...] = (
     PassCard,
     PassEvent,
     Appointment,
+    Product,
+    Barcode,
+    PriceBand,
+    ServicePrice,
+    Lot,
+    StockMovement,
+    Visit,
+    Basket,
+    BasketLine,
+    Sale,
+    SaleLine,
 )
 
 
@@ -45,4 +70,5 @@ def demo_load(*, today: date) -> tuple[int, list[str]]:
         passes.passes_expire_due(today=today)
         open_counter_load(demo)
         appointments_load(demo)
+        shop_load(demo)
     return records_count() - before, demo.notes

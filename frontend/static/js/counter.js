@@ -208,5 +208,6 @@
   }
 
   toggle?.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
-  ready();
+  // Focus only: a scanner may already have typed into the field while the page loaded.
+  input.focus({ preventScroll: true });
 })();
