@@ -1,4 +1,4 @@
-"""Euros written the way the reader's language writes them: 12,50 € or € 12,50."""
+"""Euros and quantities written the way the reader's language writes them: 12,50 € or € 12,50."""
 
 from decimal import Decimal
 
@@ -12,3 +12,10 @@ def euros(value: Decimal | float | int) -> str:
     """An amount in euros in the active language."""
     locale = BABEL_LOCALES.get((translation.get_language() or "fr")[:2], "fr_BE")
     return format_currency(Decimal(str(value)), "EUR", locale=locale)
+
+
+def plain(number: Decimal) -> Decimal:
+    """`number` without trailing zeros, never in exponent form: 10.000 → 10, 2.50 → 2.5."""
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()

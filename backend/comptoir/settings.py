@@ -216,6 +216,8 @@ STORAGES = {
 # scan may be undone by the volunteer within VISIT_UNDO_MINUTES.
 SCAN_REPEAT_MINUTES = env_int("SCAN_REPEAT_MINUTES", 10)
 VISIT_UNDO_MINUTES = env_int("VISIT_UNDO_MINUTES", 5)
+# The shop: the manager's home lists the lots whose date comes within these days.
+SHOP_DATE_ALERT_DAYS = env_int("SHOP_DATE_ALERT_DAYS", 3)
 
 PASS_SIGNING_KEY = env_str("PASS_SIGNING_KEY", "")
 PASS_TRUSTED_KEYS = env_list("PASS_TRUSTED_KEYS", [])
@@ -283,7 +285,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The network's organisations and conventions; the partner services' households, "
         "social assessments and access passes; the public keys that verify cards; the "
-        "counter's scans. Browsers use their session; devices send "
+        "counter's scans; the shop's baskets, sales and their corrections, and barcode "
+        "look-ups. Browsers use their session; devices send "
         "`Authorization: Token <key>` (POST /api/auth/token/)."
     ),
     "VERSION": "0.1.0",

@@ -1,9 +1,13 @@
-"""What the verdict screen offers next, added by upper apps (the shop's basket, later a parcel).
+"""What upper apps add to the counter's screens (the shop's basket, later a parcel).
 
-The verdict belongs to `counter`; what follows an accepted scan at a shop or a
-food-aid point lives above it. Those apps register a function here (in their
-AppConfig.ready) that renders their button for a verdict, or nothing, so
-`counter` never imports them.
+The verdict and the manager's home belong to `counter`; what follows an accepted
+scan at a shop or a food-aid point, and the stock a manager watches, live above
+it. Those apps register functions here (in their AppConfig.ready), so `counter`
+never imports them:
+
+- a verdict action renders a button under a verdict, or nothing;
+- a manager section renders a panel on the manager's home;
+- an undo guard says why an accepted visit may no longer be undone (a sale made on it).
 """
 
 from collections.abc import Callable
@@ -11,11 +15,17 @@ from collections.abc import Callable
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from counter.models import Visit
 from counter.verdict import Verdict
+from network.models import Organisation
 
 VerdictAction = Callable[[HttpRequest, Verdict], SafeString | None]
+ManagerSection = Callable[[HttpRequest, Organisation], SafeString]
+UndoGuard = Callable[[Visit], str | None]
 
 _actions: dict[str, VerdictAction] = {}
+_manager_sections: dict[str, ManagerSection] = {}
+_undo_guards: dict[str, UndoGuard] = {}
 
 
 def verdict_action_register(name: str, render: VerdictAction) -> None:
@@ -27,3 +37,26 @@ def verdict_actions_render(request: HttpRequest, verdict: Verdict) -> list[SafeS
     """The registered actions that apply to this verdict, in registration order."""
     rendered = (render(request, verdict) for render in _actions.values())
     return [html for html in rendered if html]
+
+
+def manager_section_register(name: str, render: ManagerSection) -> None:
+    """Add (or replace) the panel `name` on every manager's home."""
+    _manager_sections[name] = render
+
+
+def manager_sections_render(request: HttpRequest, service: Organisation) -> list[SafeString]:
+    return [render(request, service) for render in _manager_sections.values()]
+
+
+def undo_guard_register(name: str, guard: UndoGuard) -> None:
+    """Add (or replace) a check run before an accepted visit is undone."""
+    _undo_guards[name] = guard
+
+
+def undo_refusal(visit: Visit) -> str | None:
+    """The first registered guard's sentence against undoing `visit`, or None."""
+    for guard in _undo_guards.values():
+        message = guard(visit)
+        if message:
+            return message
+    return None

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.dates import local_midnight
 from comptoir.errors import DomainError, ErrorKind
+from counter.actions import undo_refusal
 from counter.models import Visit
 from counter.verdict import Allowance, Verdict, period_window
 from network.audit import audit_record
@@ -386,7 +387,8 @@ def visit_undo(
     A conditional UPDATE (`undone_at IS NULL`): undoing twice changes nothing the
     second time and says so. The visit stays in the history, marked undone, and no
     longer counts in the quota. Codes: `not_found`, `reason_required`,
-    `not_accepted`, `already_undone`, `undo_too_late`.
+    `not_accepted`, `already_undone`, `undo_too_late`, `visit_in_use` (an upper app's
+    record rests on it: a sale).
     """
     moment = moment or timezone.now()
     reason = (reason or "").strip()[:200]
@@ -410,6 +412,9 @@ def visit_undo(
             % {"minutes": settings.VISIT_UNDO_MINUTES},
             code="undo_too_late",
         )
+    blocked = undo_refusal(visit)
+    if blocked:
+        raise UndoRefused(blocked, code="visit_in_use")
     changed = Visit.objects.filter(pk=visit.pk, undone_at__isnull=True).update(
         undone_at=moment, undone_by=user, undo_reason=reason
     )

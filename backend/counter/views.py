@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from counter.actions import verdict_actions_render
+from counter.actions import manager_sections_render, verdict_actions_render
 from counter.selectors import counter_day
 from counter.services import ScanRefused, UndoRefused, visit_record, visit_undo
 from network.access import MemberRequest, role_required
@@ -115,4 +115,5 @@ def manager_home(request: MemberRequest) -> HttpResponse:
     context["conventions"] = conventions_for_organisation(organisation=context["service"])
     context["staff"] = staff_for_organisation(organisation=context["service"])
     context["today"] = timezone.localdate()
+    context["sections"] = manager_sections_render(request, context["service"])
     return render(request, "counter/manager_home.html", context)

@@ -7,7 +7,15 @@ class ShopConfig(AppConfig):
     verbose_name = _("Épicerie sociale")
 
     def ready(self) -> None:
-        from counter.actions import verdict_action_register
-        from shop.views import verdict_basket_action
+        from counter.actions import (
+            manager_section_register,
+            undo_guard_register,
+            verdict_action_register,
+        )
+        from shop.services.sales import visit_sold_refusal
+        from shop.views.counter import verdict_basket_action
+        from shop.views.manage import manager_stock_section
 
         verdict_action_register("basket", verdict_basket_action)
+        manager_section_register("stock", manager_stock_section)
+        undo_guard_register("sale", visit_sold_refusal)

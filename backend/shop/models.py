@@ -211,6 +211,10 @@ class Lot(models.Model):
     household_price = models.DecimalField(
         _("prix payé pour ce lot (€)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+    # The receipt document it came in with (none for lots entered before documents).
+    receipt = models.ForeignKey(
+        "StockReceipt", on_delete=models.PROTECT, null=True, blank=True, related_name="lots"
+    )
 
     class Meta:
         verbose_name = _("lot")
@@ -269,6 +273,10 @@ class StockMovement(models.Model):
     # The sale (or its correction) that made this movement.
     sale = models.ForeignKey(
         "Sale", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    # The inventory count whose differences made this adjustment.
+    inventory = models.ForeignKey(
+        "InventoryCount", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
     )
 
     class Meta:
@@ -436,3 +444,108 @@ class SaleLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_id}"
+
+
+class StockReceipt(models.Model):
+    """A delivery (food bank, donor, purchase) entered line by line, then posted as lots.
+
+    Held on the server while it is a draft, so a long receipt survives a reload;
+    posting makes one lot and one receipt movement per line, once.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("en cours de saisie")
+        POSTED = "posted", _("entrée en stock")
+
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    origin = models.CharField(_("origine"), max_length=12, choices=Lot.Origin.choices)
+    supplier = models.CharField(_("fournisseur ou donateur"), max_length=120, blank=True)
+    received_on = models.DateField(_("reçu le"))
+    status = models.CharField(_("état"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("réception")
+        verbose_name_plural = _("réceptions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"receipt #{self.pk} ({self.status})"
+
+
+class StockReceiptLine(models.Model):
+    receipt = models.ForeignKey(StockReceipt, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3)
+    best_before = models.DateField(_("à consommer de préférence avant"), null=True, blank=True)
+    household_price = models.DecimalField(
+        _("prix payé pour ce lot (€)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(name="receipt_line_positive", condition=Q(quantity__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+
+class InventoryCount(models.Model):
+    """The shelves counted by a manager: kept as a document with its differences, which
+    become adjustment movements when the count is closed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("en cours")
+        CLOSED = "closed", _("clôturé")
+
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    status = models.CharField(_("état"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inventaire")
+        verbose_name_plural = _("inventaires")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"count #{self.pk} ({self.status})"
+
+
+class InventoryCountLine(models.Model):
+    count = models.ForeignKey(InventoryCount, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    counted = models.DecimalField(_("compté"), max_digits=12, decimal_places=3)
+    # What the lots held when the count was closed; the difference became adjustments.
+    expected = models.DecimalField(
+        _("attendu"), max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["counted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["count", "product"], name="count_line_once"),
+            models.CheckConstraint(name="count_line_not_negative", condition=Q(counted__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counted} × {self.product_id}"
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.expected is None else self.counted - self.expected

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from comptoir.dates import local_midnight
@@ -16,7 +17,16 @@ from counter.verdict import period_window
 from network.models import Organisation
 from network.rules import RuleKind
 from passes.models import AccessPass
-from shop.models import Basket, BasketLine, Lot, Product, Sale, SaleLine, ServicePrice
+from shop.models import (
+    Basket,
+    BasketLine,
+    Lot,
+    Product,
+    Sale,
+    SaleLine,
+    ServicePrice,
+    StockMovement,
+)
 from shop.pricing import Plan, cash_round, plan_takes
 
 
@@ -277,3 +287,143 @@ def receipt_lines(sale: Sale) -> list[ReceiptLineView]:
             line.market_value + (seen.market_value if seen else 0),
         )
     return list(merged.values())
+
+
+@dataclass(frozen=True)
+class ShortProduct:
+    product: Product
+    on_hand: Decimal
+
+
+@dataclass(frozen=True)
+class DatedLot:
+    lot: Lot
+    # The lot to put forward: the first of its product to leave (first-expired first out).
+    first_out: bool
+
+
+@dataclass(frozen=True)
+class StockAlerts:
+    under_minimum: list[ShortProduct]
+    # Lots whose date comes within the alert's days, soonest first.
+    reaching_date: list[DatedLot]
+    # Lots past their date still counted on the shelves: to take off and record as waste.
+    past_date: list[Lot]
+
+    def __bool__(self) -> bool:
+        return bool(self.under_minimum or self.reaching_date or self.past_date)
+
+
+def stock_alerts(service: Organisation, today: date, days: int) -> StockAlerts:
+    """What a manager must act on today (four queries)."""
+    in_date = Q(best_before__isnull=True) | Q(best_before__gte=today)
+    stock = (
+        Lot.objects.filter(in_date, service=service, product=OuterRef("pk"), on_hand__gt=0)
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("on_hand"))
+        .values("total")
+    )
+    short = (
+        Product.objects.filter(is_active=True, minimum_stock__gt=0)
+        .filter(
+            Exists(ServicePrice.objects.filter(service=service, product=OuterRef("pk")))
+            | Exists(Lot.objects.filter(service=service, product=OuterRef("pk")))
+        )
+        .annotate(stock=Coalesce(Subquery(stock), Decimal(0)))
+        .filter(stock__lt=F("minimum_stock"))
+        .order_by("category", "name")
+    )
+    held = Lot.objects.filter(service=service, on_hand__gt=0).select_related("product")
+    soon = list(
+        held.filter(best_before__gte=today, best_before__lte=today + timedelta(days=days)).order_by(
+            "best_before", "product__name", "id"
+        )
+    )
+    first_of_product: dict[int, int] = {}
+    for lot in lots_fefo(service, {lot.product_id for lot in soon}, today):
+        first_of_product.setdefault(lot.product_id, lot.pk)
+    return StockAlerts(
+        under_minimum=[ShortProduct(p, p.stock) for p in short],
+        reaching_date=[
+            DatedLot(lot, first_of_product.get(lot.product_id) == lot.pk) for lot in soon
+        ],
+        past_date=list(held.filter(best_before__lt=today).order_by("best_before", "id")),
+    )
+
+
+def _in_date_stock(service: Organisation, today: date) -> Subquery:
+    """Per product (an OuterRef), what its lots at `service` hold in date."""
+    return Subquery(
+        Lot.objects.filter(
+            Q(best_before__isnull=True) | Q(best_before__gte=today),
+            service=service,
+            product=OuterRef("pk"),
+            on_hand__gt=0,
+        )
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("on_hand"))
+        .values("total")
+    )
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """A catalogue product as the manager of a service sees it."""
+
+    product: Product
+    stock: Decimal  # in date, at this service
+    price: ServicePrice | None  # None: not sold here
+    barcodes: tuple[str, ...]
+
+    @property
+    def under_minimum(self) -> bool:
+        return self.product.minimum_stock > 0 and self.stock < self.product.minimum_stock
+
+
+def stock_products(
+    service: Organisation, today: date, *, query: str = "", category: str = "", limit: int = 300
+) -> list[StockRow]:
+    """The catalogue with each product's stock in date and price at `service`, filtered by a
+    name or barcode typed and a category (three queries)."""
+    products = Product.objects.annotate(stock=Coalesce(_in_date_stock(service, today), Decimal(0)))
+    query = " ".join(query.split())
+    if query.isdigit():
+        products = products.filter(barcodes__code__startswith=query)
+    elif query:
+        products = products.filter(name__icontains=query)
+    if category:
+        products = products.filter(category=category)
+    found = list(
+        products.prefetch_related("barcodes").order_by("category", "name").distinct()[:limit]
+    )
+    prices = service_prices(service, [p.pk for p in found])
+    return [
+        StockRow(
+            product,
+            product.stock,
+            prices.get(product.pk),
+            tuple(b.code for b in product.barcodes.all()),
+        )
+        for product in found
+    ]
+
+
+def product_lots(service: Organisation, product: Product) -> list[Lot]:
+    """A product's lots at `service` that still hold something, first out first."""
+    return list(
+        Lot.objects.filter(service=service, product=product, on_hand__gt=0)
+        .select_related("receipt")
+        .order_by(F("best_before").asc(nulls_last=True), "id")
+    )
+
+
+def product_movements(
+    service: Organisation, product: Product, limit: int = 30
+) -> list[StockMovement]:
+    return list(
+        StockMovement.objects.filter(lot__service=service, lot__product=product)
+        .select_related("actor", "lot")
+        .order_by("-at", "-id")[:limit]
+    )

@@ -1,15 +1,43 @@
 from django.urls import path
 
-from shop import views
+from shop.views import counter, manage
 
 app_name = "shop"
 
 urlpatterns = [
-    path("counter/baskets/", views.basket_open_view, name="basket-open"),
-    path("counter/baskets/<int:pk>/", views.basket_page, name="basket"),
-    path("counter/baskets/<int:pk>/put/", views.basket_put_view, name="basket-put"),
-    path("counter/baskets/<int:pk>/checkout/", views.basket_checkout_view, name="basket-checkout"),
-    path("counter/baskets/<int:pk>/abandon/", views.basket_abandon_view, name="basket-abandon"),
-    path("counter/sales/<int:pk>/", views.sale_receipt, name="receipt"),
-    path("counter/sales/<int:pk>/correct/", views.sale_correct_view, name="sale-correct"),
+    # The sale on the counter's tablet.
+    path("counter/baskets/", counter.basket_open_view, name="basket-open"),
+    path("counter/baskets/<int:pk>/", counter.basket_page, name="basket"),
+    path("counter/baskets/<int:pk>/put/", counter.basket_put_view, name="basket-put"),
+    path(
+        "counter/baskets/<int:pk>/checkout/", counter.basket_checkout_view, name="basket-checkout"
+    ),
+    path("counter/baskets/<int:pk>/abandon/", counter.basket_abandon_view, name="basket-abandon"),
+    path("counter/sales/<int:pk>/", counter.sale_receipt, name="receipt-of-sale"),
+    path("counter/sales/<int:pk>/correct/", counter.sale_correct_view, name="sale-correct"),
+    # The manager's stock.
+    path("manage/stock/", manage.stock_home, name="stock"),
+    path("manage/stock/price-band/", manage.price_band_view, name="price-band"),
+    path("manage/stock/products/new/", manage.product_new, name="product-new"),
+    path("manage/stock/products/<int:pk>/", manage.product_detail, name="product"),
+    path("manage/stock/products/<int:pk>/price/", manage.product_price_view, name="product-price"),
+    path(
+        "manage/stock/products/<int:pk>/barcodes/",
+        manage.product_barcode_view,
+        name="product-barcode",
+    ),
+    path("manage/stock/lots/<int:pk>/loss/", manage.lot_loss_view, name="lot-loss"),
+    path("manage/stock/receipts/", manage.receipt_start_view, name="receipt-start"),
+    path("manage/stock/receipts/<int:pk>/", manage.receipt_detail, name="receipt"),
+    path("manage/stock/receipts/<int:pk>/lines/", manage.receipt_line_view, name="receipt-line"),
+    path(
+        "manage/stock/receipts/<int:pk>/lines/<int:line>/remove/",
+        manage.receipt_line_remove_view,
+        name="receipt-line-remove",
+    ),
+    path("manage/stock/receipts/<int:pk>/post/", manage.receipt_post_view, name="receipt-post"),
+    path("manage/stock/counts/", manage.count_start_view, name="count-start"),
+    path("manage/stock/counts/<int:pk>/", manage.count_detail, name="count"),
+    path("manage/stock/counts/<int:pk>/record/", manage.count_record_view, name="count-record"),
+    path("manage/stock/counts/<int:pk>/close/", manage.count_close_view, name="count-close"),
 ]

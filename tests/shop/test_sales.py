@@ -530,3 +530,14 @@ def test_correction_refusals(sale, volunteer_s, service_s, catalogue, manager_s)
     assert Sale.objects.count() == 1
     # A manager may correct a volunteer's sale.
     sale_correct(actor=manager_s, service=service_s, sale_id=sale.pk, reason="Erreur de prix")
+
+
+def test_a_visit_with_a_sale_cannot_be_undone_until_the_sale_is_cancelled(
+    sale, volunteer_s, service_s
+):
+    from counter.services import UndoRefused
+
+    with pytest.raises(UndoRefused) as caught:
+        visit_undo(visit_id=sale.visit_id, service=service_s, user=volunteer_s, reason="erreur")
+    assert caught.value.code == "visit_in_use"
+    assert "annulez d'abord la vente" in caught.value.message

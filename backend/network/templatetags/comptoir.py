@@ -24,7 +24,7 @@ def quantity(value: Decimal | None) -> str:
         return ""
     from django.utils import formats
 
-    return formats.number_format(Decimal(value).normalize() if value else Decimal(0))
+    return formats.number_format(money.plain(Decimal(value)))
 
 
 APP_NAME = "Comptoir"

@@ -16,6 +16,16 @@ from shop.services.catalogue import (
     service_price_set,
 )
 from shop.services.common import ShopRefused, quantity_check
+from shop.services.documents import (
+    inventory_close,
+    inventory_record,
+    inventory_start,
+    product_find,
+    receipt_line_add,
+    receipt_line_remove,
+    receipt_post,
+    receipt_start,
+)
 from shop.services.sales import (
     Checkout,
     basket_abandon,
@@ -43,6 +53,14 @@ __all__ = [
     "basket_abandon",
     "basket_open",
     "basket_put",
+    "inventory_close",
+    "inventory_record",
+    "inventory_start",
+    "product_find",
+    "receipt_line_add",
+    "receipt_line_remove",
+    "receipt_post",
+    "receipt_start",
     "price_band_set",
     "product_by_barcode",
     "product_create",

@@ -20,7 +20,7 @@ from comptoir.errors import ErrorKind
 from network.audit import audit_record
 from network.models import Organisation, User
 from shop.models import Barcode, Lot, PriceBand, Product, ServicePrice
-from shop.services.common import refuse, require_service_manage
+from shop.services.common import QUANTITY_MAX, quantity_format, refuse, require_service_manage
 
 PRICE_MAX = Decimal(10_000)
 
@@ -88,8 +88,8 @@ def share_check(
             % {
                 "share": round(share),
                 "service": service.name,
-                "min": band.min_percent.normalize(),
-                "max": band.max_percent.normalize(),
+                "min": quantity_format(band.min_percent),
+                "max": quantity_format(band.max_percent),
             },
             code="price_outside_band",
             field=field,
@@ -131,8 +131,11 @@ def product_create(
     market_price: Decimal,
     barcodes: Sequence[str] = (),
     minimum_stock: Decimal = Decimal(0),
+    price: Decimal | None = None,
+    percent: Decimal | None = None,
 ) -> Product:
-    """A new product of the network, with its barcodes (refuses `barcode_taken`)."""
+    """A new product of the network, with its barcodes (refuses `barcode_taken`), sold at
+    `service` when a price or a percentage is given."""
     require_service_manage(actor, service)
     name = " ".join(name.split())
     if not name:
@@ -143,6 +146,13 @@ def product_create(
             kind=ErrorKind.INVALID,
         )
     money_check(market_price, field="market_price")
+    if not Decimal(0) <= minimum_stock <= QUANTITY_MAX:
+        refuse(
+            _("Le stock minimum va de zéro à %(max)s.") % {"max": QUANTITY_MAX},
+            code="quantity_invalid",
+            field="minimum_stock",
+            kind=ErrorKind.INVALID,
+        )
     product = Product.objects.create(
         name=name[:120],
         category=category,
@@ -152,6 +162,10 @@ def product_create(
     )
     for text in barcodes:
         barcode_add(actor=actor, service=service, product=product, text=text)
+    if price is not None or percent is not None:
+        service_price_set(
+            actor=actor, service=service, product=product, price=price, percent=percent
+        )
     audit_record(
         actor=actor, action="product.create", organisation=service, target=product, detail={}
     )

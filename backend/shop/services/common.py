@@ -9,6 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from comptoir.errors import DomainError, ErrorKind
+from comptoir.money import plain
 from network.access import Perm, has_perm
 from network.models import Organisation, User
 
@@ -54,8 +55,8 @@ def quantity_check(quantity: Decimal, *, field: str = "quantity") -> None:
 
 
 def quantity_format(quantity: Decimal) -> str:
-    """1, 2,5 or 0,125: no trailing zeros, in the active language."""
-    return formats.number_format(quantity.normalize() if quantity else Decimal(0))
+    """10, 2,5 or 0,125: no trailing zeros (and no 1E+1), in the active language."""
+    return formats.number_format(plain(quantity))
 
 
 def reason_clean(reason: str, message: str) -> str:

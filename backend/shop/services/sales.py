@@ -535,3 +535,12 @@ def _return_plan(
             )
         )
     return Plan(tuple(takes), {})
+
+
+def visit_sold_refusal(visit: Visit) -> str | None:
+    """Why a visit with a sale may not be undone (the counter asks before undoing)."""
+    if Sale.objects.filter(visit=visit).exists():
+        return _(
+            "Une vente a été faite sur ce passage : annulez d'abord la vente, depuis son ticket."
+        )
+    return None

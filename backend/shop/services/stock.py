@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from comptoir.errors import ErrorKind
 from network.audit import audit_record
 from network.models import Organisation, User
-from shop.models import Lot, Product, Sale, StockMovement
+from shop.models import Lot, Product, Sale, StockMovement, StockReceipt
 from shop.pricing import Plan, plan_takes
 from shop.selectors import lots_fefo
 from shop.services.catalogue import lot_price_check
@@ -47,6 +47,26 @@ class ReceiptLine:
     household_price: Decimal | None = None
 
 
+def receipt_line_check(
+    service: Organisation, origin: str, line: ReceiptLine, today: date
+) -> Decimal | None:
+    """A line a receipt may take in (refuses `quantity_invalid`, `already_expired` and the
+    price rules' codes); returns the price its lot will carry."""
+    quantity_check(line.quantity)
+    if line.best_before is not None and line.best_before < today:
+        refuse(
+            _("%(product)s : la date (%(day)s) est déjà passée ; ce lot ne peut pas entrer.")
+            % {
+                "product": line.product.name,
+                "day": formats.date_format(line.best_before, "SHORT_DATE_FORMAT"),
+            },
+            code="already_expired",
+            field="best_before",
+            kind=ErrorKind.INVALID,
+        )
+    return lot_price_check(service, origin, line.product, line.household_price)
+
+
 @transaction.atomic
 def stock_receive(
     *,
@@ -57,8 +77,10 @@ def stock_receive(
     supplier: str = "",
     received_on: date | None = None,
     moment: datetime | None = None,
+    receipt: StockReceipt | None = None,
 ) -> list[Lot]:
-    """Receive goods at `service`: one lot and one `receipt` movement per line.
+    """Receive goods at `service`: one lot and one `receipt` movement per line (the lots
+    point at `receipt`, the document they came with, when there is one).
 
     Refuses `not_allowed`, `no_lines`, `quantity_invalid`, `received_in_future`,
     `already_expired` (a lot whose date has passed on arrival), and a price the
@@ -80,21 +102,7 @@ def stock_receive(
             field="received_on",
             kind=ErrorKind.INVALID,
         )
-    prices = []
-    for line in lines:
-        quantity_check(line.quantity)
-        prices.append(lot_price_check(service, origin, line.product, line.household_price))
-        if line.best_before is not None and line.best_before < today:
-            refuse(
-                _("%(product)s : la date (%(day)s) est déjà passée ; ce lot ne peut pas entrer.")
-                % {
-                    "product": line.product.name,
-                    "day": formats.date_format(line.best_before, "SHORT_DATE_FORMAT"),
-                },
-                code="already_expired",
-                field="best_before",
-                kind=ErrorKind.INVALID,
-            )
+    prices = [receipt_line_check(service, origin, line, today) for line in lines]
     lots = Lot.objects.bulk_create(
         Lot(
             service=service,
@@ -107,6 +115,7 @@ def stock_receive(
             on_hand=line.quantity,
             received_by=actor,
             household_price=price,
+            receipt=receipt,
         )
         for line, price in zip(lines, prices, strict=True)
     )

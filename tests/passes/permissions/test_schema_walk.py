@@ -4,6 +4,7 @@ caller (401) and the user without a role (403), and a volunteer the household co
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -12,6 +13,14 @@ from rest_framework.test import APIClient
 from counter.services import visit_record
 from passes.selectors import pass_token
 from schedules.models import OpeningRule
+from shop.services import (
+    ReceiptLine,
+    basket_open,
+    basket_put,
+    product_create,
+    sale_checkout,
+    stock_receive,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +42,7 @@ REFUSALS = {
 
 
 @pytest.fixture
-def real_ids(world, service_s, volunteer_s) -> dict[str, int]:
+def real_ids(world, service_s, volunteer_s, manager_s) -> dict[str, int]:
     """A real row behind every `{id}` of the API, so that no refusal is a 404 in disguise."""
     w = world
     OpeningRule.objects.create(
@@ -45,7 +54,35 @@ def real_ids(world, service_s, volunteer_s) -> dict[str, int]:
         user=volunteer_s,
         idempotency_key="schema-walk",
     )
+    rice = product_create(
+        actor=manager_s,
+        service=service_s,
+        name="Riz",
+        category="dry",
+        unit="piece",
+        market_price=Decimal("2.00"),
+        price=Decimal("0.50"),
+    )
+    stock_receive(
+        actor=manager_s,
+        service=service_s,
+        origin="donation",
+        lines=[ReceiptLine(rice, Decimal(5))],
+    )
+    basket = basket_open(actor=volunteer_s, service=service_s, visit_id=verdict.visit.pk)
+    basket_put(
+        actor=volunteer_s,
+        service=service_s,
+        basket_id=basket.pk,
+        product_id=rice.pk,
+        quantity=Decimal(1),
+    )
+    sale = sale_checkout(
+        actor=volunteer_s, service=service_s, basket_id=basket.pk, payment="card"
+    ).sale
     return {
+        "/api/shop/baskets/{id}": basket.pk,
+        "/api/shop/sales/{id}": sale.pk,
         "/api/households/{id}": w.household.pk,
         "/api/assessments/{id}": w.assessment.pk,
         "/api/passes/{id}": w.access_pass.pk,

@@ -114,7 +114,7 @@ def basket_page(request: MemberRequest, pk: int) -> HttpResponse:
     if basket.status == Basket.Status.PAID:
         sale = sale_of_basket(basket)
         if sale is not None:
-            return redirect("shop:receipt", pk=sale.pk)
+            return redirect("shop:receipt-of-sale", pk=sale.pk)
     if basket.status == Basket.Status.ABANDONED:
         messages.info(request, translation.gettext("Ce panier a été abandonné."))
         return redirect("counter:home")
@@ -183,7 +183,7 @@ def basket_checkout_view(request: MemberRequest, pk: int) -> HttpResponse:
         context = _basket_context(request, basket, error=refusal.message)
         context["offer"] = shop_offer(basket.service, timezone.localdate())
         return render(request, "shop/basket.html", context, status=422)
-    return redirect("shop:receipt", pk=checkout.sale.pk)
+    return redirect("shop:receipt-of-sale", pk=checkout.sale.pk)
 
 
 @require_POST
@@ -240,7 +240,7 @@ def sale_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
                     messages.error(
                         request, translation.gettext("Indiquez des quantités en chiffres.")
                     )
-                    return redirect("shop:receipt", pk=sale.pk)
+                    return redirect("shop:receipt-of-sale", pk=sale.pk)
                 if quantity:
                     returns[int(key[7:])] = quantity
         if not returns:
@@ -248,7 +248,7 @@ def sale_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
                 request,
                 translation.gettext("Indiquez ce qui est rendu, ou annulez toute la vente."),
             )
-            return redirect("shop:receipt", pk=sale.pk)
+            return redirect("shop:receipt-of-sale", pk=sale.pk)
     try:
         sale_correct(
             actor=request.user,
@@ -264,4 +264,4 @@ def sale_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
             request,
             translation.gettext("Correction enregistrée : le stock et le budget sont revenus."),
         )
-    return redirect(reverse("shop:receipt", kwargs={"pk": sale.pk}))
+    return redirect(reverse("shop:receipt-of-sale", kwargs={"pk": sale.pk}))
