@@ -7,6 +7,8 @@ never imports them:
 
 - a verdict action renders a button under a verdict, or nothing;
 - a manager section renders a panel on the manager's home;
+- a counter section renders a small block beside the verdict (kept cheap: it is drawn
+  after every scan);
 - an undo guard says why an accepted visit may no longer be undone (a sale made on it).
 """
 
@@ -22,9 +24,11 @@ from network.models import Organisation
 VerdictAction = Callable[[HttpRequest, Verdict], SafeString | None]
 ManagerSection = Callable[[HttpRequest, Organisation], SafeString]
 UndoGuard = Callable[[Visit], str | None]
+VerdictSide = Callable[[HttpRequest, Organisation], SafeString | None]
 
 _actions: dict[str, VerdictAction] = {}
 _manager_sections: dict[str, ManagerSection] = {}
+_counter_sections: dict[str, VerdictSide] = {}
 _undo_guards: dict[str, UndoGuard] = {}
 
 
@@ -46,6 +50,16 @@ def manager_section_register(name: str, render: ManagerSection) -> None:
 
 def manager_sections_render(request: HttpRequest, service: Organisation) -> list[SafeString]:
     return [render(request, service) for render in _manager_sections.values()]
+
+
+def counter_section_register(name: str, render: VerdictSide) -> None:
+    """Add (or replace) the block `name` beside every verdict."""
+    _counter_sections[name] = render
+
+
+def counter_sections_render(request: HttpRequest, service: Organisation) -> list[SafeString]:
+    rendered = (render(request, service) for render in _counter_sections.values())
+    return [html for html in rendered if html]
 
 
 def undo_guard_register(name: str, guard: UndoGuard) -> None:

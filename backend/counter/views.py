@@ -11,7 +11,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from counter.actions import manager_sections_render, verdict_actions_render
+from counter.actions import (
+    counter_sections_render,
+    manager_sections_render,
+    verdict_actions_render,
+)
 from counter.selectors import counter_day
 from counter.services import ScanRefused, UndoRefused, visit_record, visit_undo
 from network.access import MemberRequest, role_required
@@ -49,6 +53,7 @@ def _counter_context(request: MemberRequest, **extra: object) -> dict[str, Any]:
         "appointments": appointments_for_day(service=service, day=timezone.localdate(now)),
         "idempotency_key": uuid.uuid4().hex,
         "undo_minutes": settings.VISIT_UNDO_MINUTES,
+        "counter_sections": counter_sections_render(request, service),
         **extra,
     }
 

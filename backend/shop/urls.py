@@ -13,6 +13,7 @@ urlpatterns = [
         "counter/baskets/<int:pk>/checkout/", counter.basket_checkout_view, name="basket-checkout"
     ),
     path("counter/baskets/<int:pk>/abandon/", counter.basket_abandon_view, name="basket-abandon"),
+    path("counter/sales/", counter.sales_today, name="sales-today"),
     path("counter/sales/<int:pk>/", counter.sale_receipt, name="receipt-of-sale"),
     path("counter/sales/<int:pk>/correct/", counter.sale_correct_view, name="sale-correct"),
     # The manager's stock.
@@ -27,6 +28,7 @@ urlpatterns = [
         name="product-barcode",
     ),
     path("manage/stock/lots/<int:pk>/loss/", manage.lot_loss_view, name="lot-loss"),
+    path("manage/stock/lots/<int:pk>/transfer/", manage.lot_transfer_view, name="lot-transfer"),
     path("manage/stock/receipts/", manage.receipt_start_view, name="receipt-start"),
     path("manage/stock/receipts/<int:pk>/", manage.receipt_detail, name="receipt"),
     path("manage/stock/receipts/<int:pk>/lines/", manage.receipt_line_view, name="receipt-line"),

@@ -160,3 +160,54 @@ def test_another_counters_basket_or_sale_is_not_found(tablet, pass_a, client):
     client.force_login(stranger)
     assert client.get(address).status_code == 404
     assert client.post(address + "put/", {"barcode": OIL_EAN}).status_code == 404
+
+
+def test_a_product_sold_by_weight_takes_a_typed_weight(tablet, pass_a, manager_s, service_s):
+    from shop.services import ReceiptLine, product_create, stock_receive
+
+    apples = product_create(
+        actor=manager_s,
+        service=service_s,
+        name="Pommes Jonagold",
+        category="fruit_veg",
+        unit="kg",
+        market_price=Decimal("2.40"),
+        price=Decimal("0.60"),
+    )
+    stock_receive(
+        actor=manager_s,
+        service=service_s,
+        origin="recovery",
+        lines=[ReceiptLine(apples, Decimal("12.5"))],
+    )
+    address = opened(tablet, scanned(tablet, pass_a))
+    put = f"{address}put/"
+    tablet.post(put, {"product": str(apples.pk), "quantity": "1"}, **HTMX)
+    fragment = (
+        tablet.post(put, {"product": str(apples.pk), "quantity": "1,75", "mode": "set"}, **HTMX)
+        .content.decode()
+        .replace("\xa0", " ")
+    )
+    assert 'value="1,75"' in fragment and "Pesé (kg)" in fragment
+    assert "data-amount-due>1,05 €" in fragment  # 1.75 × 0.60
+
+
+def test_todays_sales_list_the_takings_and_lead_to_each_receipt(tablet, pass_a, pass_b):
+    page = scanned(tablet, pass_a)
+    assert "data-sales-today" in page
+    address = opened(tablet, page)
+    tablet.post(f"{address}put/", {"barcode": NAPPIES_EAN, "quantity": "1"})
+    receipt = tablet.post(f"{address}checkout/", {"payment": "cash", "tendered": "5"})["Location"]
+    sale = Sale.objects.get()
+    tablet.post(f"{receipt}correct/", {"whole": "1", "reason": "Erreur de carte"})
+
+    listing = tablet.get("/counter/sales/").content.decode().replace("\xa0", " ")
+    assert "data-sales-count>1<" in listing
+    assert "data-cash-total>0,00 €" in listing  # paid 2.50, given back 2.50
+    assert f"/counter/sales/{sale.pk}/" in listing and "Erreur de carte" in listing
+
+
+def test_a_food_aid_point_shows_no_sales_link(tablet, pass_a, service_s):
+    service_s.service_kind = "food_aid"
+    service_s.save()
+    assert "data-sales-today" not in tablet.get("/counter/").content.decode()

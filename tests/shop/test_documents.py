@@ -177,3 +177,48 @@ def test_the_alerts_list_short_products_and_dates_with_the_lot_to_put_forward(
         ("food_bank", False),
     ]
     assert [lot.product.name for lot in alerts.past_date] == ["Langes taille 4"]
+
+
+def test_a_transfer_makes_a_lot_at_the_other_service_and_keeps_eu_aid_free(
+    frozen_day, manager_s, service_s, catalogue
+):
+    from shop.services import stock_transfer
+    from tests.factories import organisation
+
+    other = organisation(kind="service", name="La Fourmi", slug="fourmi", service_kind="coop")
+    eu_lot = Lot.objects.get(origin="eu_food_aid")
+    arrived = stock_transfer(
+        actor=manager_s, service=service_s, lot_id=eu_lot.pk, to_service=other, quantity=D(1)
+    )
+    assert (arrived.service, arrived.on_hand, arrived.household_price) == (other, D(1), D(0))
+    eu_lot.refresh_from_db()
+    assert eu_lot.on_hand == 1
+    kinds = sorted(
+        StockMovement.objects.filter(kind__startswith="transfer").values_list("kind", "quantity")
+    )
+    assert kinds == [("transfer_in", D(1)), ("transfer_out", D(-1))]
+    assert stock_check() == []
+    assert (
+        refused(
+            lambda: stock_transfer(
+                actor=manager_s,
+                service=service_s,
+                lot_id=eu_lot.pk,
+                to_service=other,
+                quantity=D(5),
+            )
+        )
+        == "not_enough"
+    )
+    assert (
+        refused(
+            lambda: stock_transfer(
+                actor=manager_s,
+                service=service_s,
+                lot_id=eu_lot.pk,
+                to_service=service_s,
+                quantity=D(1),
+            )
+        )
+        == "transfer_target_invalid"
+    )

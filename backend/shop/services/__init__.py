@@ -41,6 +41,7 @@ from shop.services.stock import (
     stock_lose,
     stock_receive,
     stock_take,
+    stock_transfer,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "stock_lose",
     "stock_receive",
     "stock_take",
+    "stock_transfer",
 ]

@@ -242,6 +242,100 @@ def stock_lose(
     )
 
 
+@transaction.atomic
+def stock_transfer(
+    *,
+    actor: User,
+    service: Organisation,
+    lot_id: int,
+    to_service: Organisation,
+    quantity: Decimal,
+    moment: datetime | None = None,
+) -> Lot:
+    """Send `quantity` of a lot to another service of the network: a `transfer_out`
+    movement here, a new lot there (same product, date and origin) with its
+    `transfer_in`. EU food aid stays free; other lots take the destination's prices.
+
+    Refuses `not_allowed`, `not_found`, `transfer_target_invalid`, `quantity_invalid`,
+    `not_enough`, `already_expired`.
+    """
+    require_service_manage(actor, service)
+    moment = moment or timezone.now()
+    today = timezone.localdate(moment)
+    if (
+        to_service.pk == service.pk
+        or to_service.kind != Organisation.Kind.SERVICE
+        or not to_service.is_active
+    ):
+        refuse(
+            _("Choisissez un autre service collectif du réseau."),
+            code="transfer_target_invalid",
+            field="to_service",
+            kind=ErrorKind.INVALID,
+        )
+    quantity_check(quantity)
+    lot = (
+        Lot.objects.select_for_update()
+        .select_related("product")
+        .filter(pk=lot_id, service=service)
+        .first()
+    )
+    if lot is None:
+        refuse(_("Ce lot n'existe pas ici."), code="not_found", kind=ErrorKind.NOT_FOUND)
+    if quantity > lot.on_hand:
+        refuse(
+            _("Ce lot n'en compte que %(on_hand)s.") % {"on_hand": quantity_format(lot.on_hand)},
+            code="not_enough",
+            field="quantity",
+        )
+    if lot.best_before is not None and lot.best_before < today:
+        refuse(
+            _("Ce lot a dépassé sa date : il ne peut pas partir vers un autre service."),
+            code="already_expired",
+        )
+    Lot.objects.filter(pk=lot.pk).update(on_hand=F("on_hand") - quantity)
+    arrived = Lot.objects.create(
+        service=to_service,
+        product=lot.product,
+        origin=lot.origin,
+        supplier=service.name[:120],
+        received_on=today,
+        best_before=lot.best_before,
+        quantity_received=quantity,
+        on_hand=quantity,
+        received_by=actor,
+        household_price=Decimal(0) if lot.origin == Lot.Origin.EU_FOOD_AID else None,
+    )
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                lot=lot,
+                kind=StockMovement.Kind.TRANSFER_OUT,
+                quantity=-quantity,
+                at=moment,
+                actor=actor,
+                reason=to_service.name[:200],
+            ),
+            StockMovement(
+                lot=arrived,
+                kind=StockMovement.Kind.TRANSFER_IN,
+                quantity=quantity,
+                at=moment,
+                actor=actor,
+                reason=service.name[:200],
+            ),
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="stock.transfer",
+        organisation=service,
+        target=lot,
+        detail={"to_service": to_service.pk, "lot": arrived.pk, "quantity": str(quantity)},
+    )
+    return arrived
+
+
 @dataclass(frozen=True)
 class LedgerMismatch:
     lot_id: int

@@ -18,14 +18,15 @@ from django.views.decorators.http import require_POST
 from comptoir.errors import DomainError
 from counter.verdict import Verdict
 from network.access import MemberRequest, role_required
-from network.models import Role
-from shop.models import Basket
+from network.models import Organisation, Role
+from shop.models import Basket, Sale
 from shop.selectors import (
     basket_for_counter,
     basket_quote,
     receipt_lines,
     sale_for_counter,
     sale_of_basket,
+    sales_of_day,
     shop_offer,
 )
 from shop.services import (
@@ -57,6 +58,32 @@ def verdict_basket_action(request: HttpRequest, verdict: Verdict) -> SafeString 
         "shop/includes/verdict_basket.html", {"visit": verdict.visit}, request=request
     )
     return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
+
+
+def counter_sales_link(request: HttpRequest, service: Organisation) -> SafeString | None:
+    """Beside the verdict at a shop: the way to today's sales (to find one to correct)."""
+    if service.service_kind not in SHOP_KINDS:
+        return None
+    return mark_safe(render_to_string("shop/includes/counter_sales_link.html", request=request))  # noqa: S308
+
+
+@role_required(*COUNTER_ROLES)
+def sales_today(request: MemberRequest) -> HttpResponse:
+    """Today's sales at this counter, with their corrections, and the day's takings."""
+    service = request.membership.organisation
+    sales = sales_of_day(service, timezone.localdate())
+    cash = [s.amount_paid for s in sales if s.payment == Sale.Payment.CASH]
+    other = [s.amount_paid for s in sales if s.payment in (Sale.Payment.CARD, Sale.Payment.OTHER)]
+    context = {
+        "service": service,
+        "sales": sales,
+        "count": sum(1 for s in sales if s.corrects_id is None),
+        "market_total": sum((s.market_total for s in sales), Decimal(0)),
+        "aid_total": sum((s.aid_given for s in sales), Decimal(0)),
+        "cash_total": sum(cash, Decimal(0)),
+        "other_total": sum(other, Decimal(0)),
+    }
+    return render(request, "shop/sales_today.html", context)
 
 
 def _decimal(text: str | None, default: str = "1") -> Decimal | None:

@@ -43,6 +43,7 @@ from shop.services import (
     receipt_start,
     service_price_set,
     stock_lose,
+    stock_transfer,
 )
 
 
@@ -158,6 +159,9 @@ def product_detail(request: MemberRequest, pk: int) -> HttpResponse:
         ),
         "barcode_form": BarcodeForm(),
         "loss_form": LossForm(),
+        "other_services": Organisation.objects.filter(
+            kind=Organisation.Kind.SERVICE, is_active=True
+        ).exclude(pk=service.pk),
         "lots": product_lots(service, product),
         "movements": product_movements(service, product),
         "today": timezone.localdate(),
@@ -220,6 +224,39 @@ def lot_loss_view(request: MemberRequest, pk: int) -> HttpResponse:
             messages.error(request, refusal.message)
         else:
             messages.success(request, _("Sortie de stock enregistrée."))
+    return redirect("shop:product", pk=lot.product_id)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def lot_transfer_view(request: MemberRequest, pk: int) -> HttpResponse:
+    """Part of a lot sent to another service of the network."""
+    service = _service(request)
+    lot = Lot.objects.filter(pk=pk, service=service).first()
+    if lot is None:
+        raise Http404
+    target = request.POST.get("to_service", "")
+    to_service = Organisation.objects.filter(pk=int(target)).first() if target.isdigit() else None
+    quantity = request.POST.get("quantity", "").replace(",", ".").strip()
+    try:
+        if to_service is None:
+            raise ShopRefused(
+                _("Choisissez un autre service collectif du réseau."),
+                code="transfer_target_invalid",
+            )
+        stock_transfer(
+            actor=request.user,
+            service=service,
+            lot_id=lot.pk,
+            to_service=to_service,
+            quantity=Decimal(quantity) if quantity.replace(".", "", 1).isdigit() else Decimal(0),
+        )
+    except ShopRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request, _("Transfert enregistré vers %(service)s.") % {"service": to_service.name}
+        )
     return redirect("shop:product", pk=lot.product_id)
 
 
