@@ -63,11 +63,17 @@ def test_a_receipt_is_entered_line_by_line_then_posted_once(
         == "price_above_market"
     )
     assert receipt.lines.count() == 2
+    # Scanned again with the same date: the line counts up instead of doubling.
+    receipt_line_add(**add, barcode=OIL_EAN, quantity=D(3), best_before=date(2026, 8, 1))
+    assert receipt.lines.get(product=catalogue["oil"]).quantity == 15
 
     receipt_post(actor=manager_s, service=service_s, receipt_id=receipt.pk)
     receipt_post(actor=manager_s, service=service_s, receipt_id=receipt.pk)  # a second click
 
-    assert Lot.objects.filter(receipt=receipt).count() == 2
+    assert sorted(Lot.objects.filter(receipt=receipt).values_list("on_hand", flat=True)) == [
+        D(4),
+        D(15),
+    ]
     assert StockReceipt.objects.get().status == "posted"
     assert refused(lambda: receipt_line_add(**add, barcode=OIL_EAN, quantity=D(1))) == (
         "receipt_posted"

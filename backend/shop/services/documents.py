@@ -115,11 +115,26 @@ def receipt_line_add(
     best_before: date | None = None,
     household_price: Decimal | None = None,
 ) -> StockReceiptLine:
-    """One more line on a draft receipt, checked now as posting will check it."""
+    """One more line on a draft receipt, checked now as posting will check it; the same
+    product with the same date and price adds to its line."""
     receipt = _draft_locked(actor, service, receipt_id)
     product = product_find(barcode, product_id)
     line = ReceiptLine(product, quantity, best_before, household_price)
     receipt_line_check(service, receipt.origin, line, timezone.localdate())
+    # The same product scanned again (same date, same price) is one line, counted up.
+    same = StockReceiptLine.objects.filter(
+        receipt=receipt,
+        product=product,
+        best_before=best_before,
+        household_price=household_price,
+    ).first()
+    if same is not None:
+        same.quantity += quantity
+        receipt_line_check(
+            service, receipt.origin, ReceiptLine(product, same.quantity), timezone.localdate()
+        )
+        same.save(update_fields=["quantity"])
+        return same
     return StockReceiptLine.objects.create(
         receipt=receipt,
         product=product,

@@ -302,9 +302,9 @@ def _receipt_context(
 @role_required(Role.MANAGER)
 def receipt_detail(request: MemberRequest, pk: int) -> HttpResponse:
     receipt = _receipt_or_404(request, pk)
-    return render(
-        request, "shop/receipt_detail.html", _receipt_context(request, receipt, ReceiptLineForm())
-    )
+    chosen = request.GET.get("product", "")
+    form = ReceiptLineForm(initial={"quantity": 1, "product": chosen if chosen.isdigit() else None})
+    return render(request, "shop/receipt_detail.html", _receipt_context(request, receipt, form))
 
 
 @require_POST
@@ -333,7 +333,8 @@ def receipt_line_view(request: MemberRequest, pk: int) -> HttpResponse:
             if refusal.code == "unknown_barcode":
                 unknown = barcode
         else:
-            form = ReceiptLineForm(initial={"quantity": 1})
+            # The date stays: the next items of a delivery often share it.
+            form = ReceiptLineForm(initial={"quantity": 1, "best_before": data["best_before"]})
     context = _receipt_context(request, receipt, form)
     context["unknown_barcode"] = unknown
     template = "shop/receipt_detail.html#entry" if request.htmx else "shop/receipt_detail.html"
