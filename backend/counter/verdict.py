@@ -95,7 +95,11 @@ class Allowance:
             amount = format_currency(
                 (self.budget_cents or 0) / 100, "EUR", locale=to_locale(get_language() or "fr")
             )
-            return _("Budget du mois : %(amount)s") % {"amount": amount}
+            # The rule's amount: what sales left of it shows in the shop's basket.
+            return _("Budget d'achats : %(amount)s %(period)s") % {
+                "amount": amount,
+                "period": RulePeriod(self.period).label,
+            }
         remaining = self.remaining or 0
         if remaining == 0:
             none_left = {

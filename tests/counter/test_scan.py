@@ -76,7 +76,7 @@ def test_an_accepted_scan_shows_first_name_size_and_what_is_left(counter, token_
     assert visits.next_on == date(2026, 3, 9)
     assert visits.describe() == "Plus aucun passage cette semaine · à nouveau le lundi 9 mars"
     assert budget.budget_cents == 4000 + 2 * 1500
-    assert budget.describe() == "Budget du mois : 70,00\xa0€"
+    assert budget.describe() == "Budget d'achats : 70,00\xa0€ par mois"
     visit = Visit.objects.get()
     assert (visit.access_pass, visit.accepted, visit.at) == (pass_a, True, MONDAY)
 
