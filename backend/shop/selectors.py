@@ -383,11 +383,19 @@ class StockRow:
 
 
 def stock_products(
-    service: Organisation, today: date, *, query: str = "", category: str = "", limit: int = 300
+    service: Organisation,
+    today: date,
+    *,
+    query: str = "",
+    category: str = "",
+    product_id: int | None = None,
+    limit: int = 300,
 ) -> list[StockRow]:
     """The catalogue with each product's stock in date and price at `service`, filtered by a
-    name or barcode typed and a category (three queries)."""
+    name or barcode typed, a category, or one product (three queries)."""
     products = Product.objects.annotate(stock=Coalesce(_in_date_stock(service, today), Decimal(0)))
+    if product_id is not None:
+        products = products.filter(pk=product_id)
     query = " ".join(query.split())
     if query.isdigit():
         products = products.filter(barcodes__code__startswith=query)

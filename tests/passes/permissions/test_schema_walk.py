@@ -13,11 +13,14 @@ from rest_framework.test import APIClient
 from counter.services import visit_record
 from passes.selectors import pass_token
 from schedules.models import OpeningRule
+from shop.models import Lot
 from shop.services import (
     ReceiptLine,
     basket_open,
     basket_put,
+    inventory_start,
     product_create,
+    receipt_start,
     sale_checkout,
     stock_receive,
 )
@@ -80,8 +83,14 @@ def real_ids(world, service_s, volunteer_s, manager_s) -> dict[str, int]:
     sale = sale_checkout(
         actor=volunteer_s, service=service_s, basket_id=basket.pk, payment="card"
     ).sale
+    receipt = receipt_start(actor=manager_s, service=service_s, origin="donation")
+    count = inventory_start(actor=manager_s, service=service_s)
     return {
         "/api/shop/baskets/{id}": basket.pk,
+        "/api/shop/catalogue/{id}": rice.pk,
+        "/api/shop/receipts/{id}": receipt.pk,
+        "/api/shop/counts/{id}": count.pk,
+        "/api/shop/lots/{id}": Lot.objects.get(product=rice).pk,
         "/api/shop/sales/{id}": sale.pk,
         "/api/households/{id}": w.household.pk,
         "/api/assessments/{id}": w.assessment.pk,
