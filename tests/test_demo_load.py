@@ -1,13 +1,25 @@
 """The demo loader tells every pass story through the services, whatever the date."""
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
+from stdnum import ean
 
+from comptoir.dates import local_midnight
+from counter.models import Visit
+from counter.services import visit_record
+from demo.namur.open_counter import try_now
+from network.models import Organisation, User
 from passes.models import AccessPass, Assessment, Household, PassEvent
 from schedules.models import Appointment
+from shop.models import Barcode, Lot, Product, Sale, StockMovement
+from shop.selectors import basket_quote
+from shop.services import basket_open, basket_put, sale_checkout, stock_check
 
 
 @pytest.mark.parametrize(
@@ -58,3 +70,99 @@ def test_the_demo_shows_passes_in_every_state_on_any_day(db, capsys, day):
     if day.month < 12:
         assert booked.count() == 2
         assert {a.starts_at.weekday() for a in booked} == {0}
+
+
+def shop_figures(slug: str, today: date) -> tuple[int, int]:
+    """(lots on the shelf ending within five days, products under their minimum) at a shop."""
+    lots = Lot.objects.filter(service__slug=slug, on_hand__gt=0)
+    ending = lots.filter(best_before__gte=today, best_before__lte=today + timedelta(days=5))
+    on_hand = dict(lots.values("product").annotate(n=Sum("on_hand")).values_list("product", "n"))
+    sold_here = Product.objects.filter(prices__service__slug=slug)
+    under = [p for p in sold_here if on_hand.get(p.pk, Decimal(0)) < p.minimum_stock]
+    return ending.count(), len(under)
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["2027-01-06 10:00", "2027-03-10 23:59:30", "2027-06-15 03:00", "2027-12-31 10:00"],
+)
+def test_the_demo_shops_have_a_catalogue_stock_and_weeks_of_sales(db, capsys, when):
+    with time_machine.travel(when + "+01:00", tick=False):
+        today = timezone.localdate()
+        call_command("demo_load")
+        first = capsys.readouterr().out
+        counts = [model.objects.count() for model in (Product, Lot, StockMovement, Sale, Visit)]
+        call_command("demo_load")
+        second = capsys.readouterr().out
+
+    assert "Demo data loaded" in first and "Demo data already present." in second
+    assert [m.objects.count() for m in (Product, Lot, StockMovement, Sale, Visit)] == counts
+    with_barcodes = Product.objects.filter(barcodes__isnull=False).distinct()
+    assert with_barcodes.count() >= 90
+    assert all(ean.is_valid(code) for code in Barcode.objects.values_list("code", flat=True))
+    assert set(Product.objects.values_list("category", flat=True)) == set(Product.Category)
+    assert stock_check() == []
+    for slug in ("la-cigogne", "la-fourmi"):
+        eu_aid = Lot.objects.filter(service__slug=slug, origin="eu_food_aid")
+        assert eu_aid.exists()
+        assert set(eu_aid.values_list("household_price", flat=True)) == {Decimal(0)}
+        assert set(eu_aid.values_list("supplier", flat=True)) == {"SPP Intégration sociale — FSE+"}
+        assert {"food_bank", "donation", "purchase", "recovery"} <= set(
+            Lot.objects.filter(service__slug=slug).values_list("origin", flat=True)
+        )
+        ending, under = shop_figures(slug, today)
+        assert ending and under
+    assert not Lot.objects.filter(on_hand__gt=0, best_before__lt=today).exists()
+
+    # The history keeps clear of this week's visit and this month's budget, which the
+    # cards offered to try today still have whole; its visits were all accepted.
+    visits = Visit.objects.all()
+    assert not visits.filter(accepted=False).exists()
+    current = min(today - timedelta(days=today.weekday()), today.replace(day=1))
+    assert not visits.filter(at__gte=local_midnight(current)).exists()
+    sales = Sale.objects.filter(corrects__isnull=True)
+    if today.month == 1:
+        # This year's passes began on 1 January: none was valid before this week and month.
+        assert not sales.exists()
+        assert "Note: the shops have no sales history" in first
+        return
+    for slug in ("la-cigogne", "la-fourmi"):
+        here = sales.filter(service__slug=slug)
+        assert here.count() >= 3
+        assert {"cash", "card"} <= set(here.values_list("payment", flat=True))
+        assert Sale.objects.filter(service__slug=slug, corrects__isnull=False).count() == 1
+    assert not sales.filter(payment="cash", tendered__isnull=True).exists()
+
+
+def test_a_card_the_demo_offers_buys_at_the_open_counter_today(db, capsys):
+    """The shop's first sale today: a full budget, goods near their date first out."""
+    with time_machine.travel("2027-06-15 11:00+01:00", tick=False):
+        call_command("demo_load")
+        now = try_now()
+        service = Organisation.objects.get(name=now.counter.name)
+        volunteer = User.objects.get(username=now.counter.volunteers[0])
+        verdict = visit_record(
+            text=now.cards[0].code,
+            service=service,
+            user=volunteer,
+            idempotency_key="first-sale-today",
+        )
+        assert verdict.accepted, verdict.reason
+        basket = basket_open(actor=volunteer, service=service, visit_id=verdict.visit.pk)
+        yoghurt = Product.objects.get(name="Yaourt nature 4 × 125 g")
+        basket_put(
+            actor=volunteer,
+            service=service,
+            basket_id=basket.pk,
+            quantity=Decimal(2),
+            barcode=yoghurt.barcodes.first().code,
+        )
+        quote = basket_quote(basket)
+        sale = sale_checkout(
+            actor=volunteer, service=service, basket_id=basket.pk, payment="cash"
+        ).sale
+
+    assert quote.budget is not None and quote.budget.used == 0
+    line = sale.lines.get()
+    assert line.lot.best_before <= date(2027, 6, 20)
+    assert stock_check() == []

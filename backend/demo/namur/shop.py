@@ -27,6 +27,7 @@ from stdnum import ean
 
 from comptoir.dates import local_midnight
 from counter.services import visit_record
+from demo.namur.households import HOUSEHOLDS
 from demo.namur.organisations import DemoNetwork
 from demo.namur.shop_data import (
     BARCODE_PREFIX,
@@ -48,6 +49,7 @@ from demo.namur.shop_data import (
     DemoProduct,
     ShopStaff,
 )
+from demo.namur.stories import household_find
 from demo.world.counters import DAY_ENDS, DAY_STARTS
 from network.models import Organisation, User
 from passes.models import AccessPass, PassEvent
@@ -90,7 +92,7 @@ def shop_load(demo: DemoNetwork) -> None:
         shop = demo.orgs[slug]
         manager = demo.users[staff.manager]
         prices_set(manager, shop, staff, catalogue)
-        stock_opening_receive(manager, shop, catalogue, begins, now)
+        stock_opening_receive(manager, shop, catalogue, begins, demo.today, now)
         sold += sales_history_load(demo, shop, demo.users[staff.volunteer], catalogue, begins, ends)
         stock_recent_receive(manager, shop, catalogue, demo.today, ends, now)
     if not sold:
@@ -217,11 +219,15 @@ def receive(
 
 
 def stock_opening_receive(
-    manager: User, shop: Organisation, catalogue: Catalogue, begins: date, now: datetime
+    manager: User,
+    shop: Organisation,
+    catalogue: Catalogue,
+    begins: date,
+    today: date,
+    now: datetime,
 ) -> None:
     """The long-life goods, received before the history begins: EU food aid, then the
     shop's usual deliveries."""
-    today = timezone.localdate(now)
     day = begins - timedelta(days=OPENING_DAYS_BEFORE[EU_FOOD_AID])
     lines = [
         receipt_line(SPECS[name], catalogue, quantity, EU_FOOD_AID, day, today)
@@ -237,7 +243,9 @@ def stock_opening_receive(
 def stock_recent_receive(
     manager: User, shop: Organisation, catalogue: Catalogue, today: date, ends: date, now: datetime
 ) -> None:
-    """The fresh goods of the last days (after the history: it never sold them)."""
+    """The fresh goods of the last days, received after the history: a sale takes from
+    whatever lot is on the shelf when it is recorded, so a lot received later must not
+    be there yet when the history's sales are."""
     for origin, specs in specs_by_origin(shop.slug, fresh=True).items():
         day = max(today - timedelta(days=RECENT_DAYS_AGO[origin]), ends)
         lines = [receipt_line(spec, catalogue, spec.stock, origin, day, today) for spec in specs]
@@ -262,10 +270,18 @@ def real_sessions(shop: Organisation, begins: date, ends: date) -> list[Session]
 
 
 def visits_plan(shop: Organisation, begins: date, ends: date) -> list[tuple[datetime, AccessPass]]:
-    """(moment, pass): most weeks each household comes to one of the shop's sessions,
-    while its pass is valid; in the order of the moments."""
+    """(moment, pass): most weeks each demo household comes to one of the shop's sessions,
+    while its pass is valid; in the order of the moments. (The households a user added
+    to the demo database are left out: their history is theirs.)"""
+    households = [
+        household_find(spec.partner, spec.first_name, spec.last_name) for spec in HOUSEHOLDS
+    ]
     passes = list(
-        AccessPass.objects.filter(status=AccessPass.Status.ACTIVE, services=shop)
+        AccessPass.objects.filter(
+            household__in=[h for h in households if h is not None],
+            status=AccessPass.Status.ACTIVE,
+            services=shop,
+        )
         .exclude(events__action=PassEvent.Action.REPLACE)
         .order_by("pk")
     )
@@ -302,14 +318,15 @@ def sales_history_load(
         correction = CORRECTIONS.get(shop.slug)
         if correction is not None and correction[0] == sold:
             _number, reason, cancel = correction
-            first_line = sale.lines.first()
-            assert first_line is not None
+            # The item taken back is one the household paid for (not free EU food aid).
+            paid_line = sale.lines.filter(unit_price__gt=0).first()
+            assert paid_line is not None
             sale_correct(
                 actor=volunteer,
                 service=shop,
                 sale_id=sale.pk,
                 reason=reason,
-                returns=None if cancel else {first_line.product_id: Decimal(1)},
+                returns=None if cancel else {paid_line.product_id: Decimal(1)},
                 moment=sale.at + timedelta(minutes=4),
             )
         sold += 1
