@@ -541,3 +541,21 @@ def test_a_visit_with_a_sale_cannot_be_undone_until_the_sale_is_cancelled(
         visit_undo(visit_id=sale.visit_id, service=service_s, user=volunteer_s, reason="erreur")
     assert caught.value.code == "visit_in_use"
     assert "annulez d'abord la vente" in caught.value.message
+
+
+def test_a_basket_left_open_overnight_does_not_check_out_the_next_day(
+    basket, volunteer_s, service_s
+):
+    put(basket, volunteer_s, service_s, OIL_EAN)
+    tomorrow = datetime(2026, 3, 3, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    refusal = refusal_of(
+        lambda: sale_checkout(
+            actor=volunteer_s,
+            service=service_s,
+            basket_id=basket.pk,
+            payment="card",
+            moment=tomorrow,
+        )
+    )
+    assert refusal.code == "visit_not_today"
+    assert not Sale.objects.exists()

@@ -307,7 +307,7 @@ def sale_checkout(
 ) -> Checkout:
     """Turn an open basket into a sale, once. A paid basket answers with its sale.
 
-    Refuses `not_found`, `basket_abandoned`, `basket_empty`, `visit_undone`,
+    Refuses `not_found`, `basket_abandoned`, `basket_empty`, `visit_undone`, `visit_not_today`,
     `not_sold_here`, `out_of_stock`, `over_budget`, `payment_required`,
     `tendered_short`; nothing is written then. Ten statements whatever the
     number of lines.
@@ -323,6 +323,12 @@ def sale_checkout(
     assert access_pass is not None
     if visit.undone_at is not None:
         refuse(_("Ce passage a été annulé : la vente ne peut pas se faire."), code="visit_undone")
+    if timezone.localdate(visit.at) != timezone.localdate(moment):
+        # A basket left open overnight: the sale belongs to a visit of the day it is made.
+        refuse(
+            _("Ce passage date d'un autre jour : scannez la carte à nouveau."),
+            code="visit_not_today",
+        )
     lines = list(BasketLine.objects.filter(basket=basket).values_list("product_id", "quantity"))
     if not lines:
         refuse(_("Le panier est vide."), code="basket_empty")
