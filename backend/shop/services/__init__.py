@@ -13,6 +13,7 @@ from shop.services.catalogue import (
     price_band_set,
     product_by_barcode,
     product_create,
+    product_find,
     service_price_set,
 )
 from shop.services.common import ShopRefused, quantity_check
@@ -20,7 +21,6 @@ from shop.services.documents import (
     inventory_close,
     inventory_record,
     inventory_start,
-    product_find,
     receipt_line_add,
     receipt_line_remove,
     receipt_post,

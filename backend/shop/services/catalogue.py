@@ -51,6 +51,26 @@ def product_by_barcode(text: str) -> Product | None:
     return Product.objects.filter(barcodes__code=code).first()
 
 
+def product_find(barcode: str | None, product_id: int | None, *, unknown_hint: str = "") -> Product:
+    """The product scanned (by barcode) or chosen (by id); refuses `unknown_barcode`, with
+    `unknown_hint` after the sentence, or `not_found`."""
+    if barcode:
+        product = product_by_barcode(barcode)
+        if product is None:
+            message = _("Code-barres inconnu : %(code)s.") % {"code": barcode.strip()[:20]}
+            refuse(
+                f"{message} {unknown_hint}".strip(),
+                code="unknown_barcode",
+                field="barcode",
+                kind=ErrorKind.NOT_FOUND,
+            )
+        return product
+    product = Product.objects.filter(pk=product_id).first() if product_id else None
+    if product is None:
+        refuse(_("Ce produit n'existe pas."), code="not_found", kind=ErrorKind.NOT_FOUND)
+    return product
+
+
 def money_check(amount: Decimal, *, field: str) -> None:
     """An amount of euros is zero or more, in cents, and plausible (`price_invalid`)."""
     if not Decimal(0) <= amount <= PRICE_MAX or amount != amount.quantize(Decimal("0.01")):

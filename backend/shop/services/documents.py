@@ -24,33 +24,13 @@ from shop.models import (
     InventoryCount,
     InventoryCountLine,
     Lot,
-    Product,
     StockMovement,
     StockReceipt,
     StockReceiptLine,
 )
-from shop.services.catalogue import product_by_barcode
+from shop.services.catalogue import product_find
 from shop.services.common import quantity_check, quantity_format, refuse, require_service_manage
 from shop.services.stock import ReceiptLine, receipt_line_check, stock_receive
-
-
-def product_find(barcode: str | None, product_id: int | None) -> Product:
-    """The product a manager scanned or chose; refuses `unknown_barcode`, `not_found`."""
-    if barcode:
-        product = product_by_barcode(barcode)
-        if product is None:
-            refuse(
-                _("Code-barres inconnu : %(code)s.") % {"code": barcode.strip()[:20]},
-                code="unknown_barcode",
-                field="barcode",
-                kind=ErrorKind.NOT_FOUND,
-            )
-        return product
-    product = Product.objects.filter(pk=product_id).first() if product_id else None
-    if product is None:
-        refuse(_("Ce produit n'existe pas."), code="not_found", kind=ErrorKind.NOT_FOUND)
-    return product
-
 
 # --- receipts -------------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from shop.selectors import (
     lots_fefo,
     service_prices,
 )
-from shop.services.catalogue import product_by_barcode
+from shop.services.catalogue import product_find
 from shop.services.common import quantity_check, quantity_format, reason_clean, refuse
 from shop.services.stock import refuse_short, takes_write
 
@@ -126,24 +126,6 @@ def _require_open(basket: Basket) -> None:
         refuse(_("Ce panier a été abandonné."), code="basket_abandoned")
 
 
-def _product_for(service: Organisation, barcode: str | None, product_id: int | None) -> Product:
-    if barcode:
-        product = product_by_barcode(barcode)
-        if product is None:
-            refuse(
-                _("Code-barres inconnu : %(code)s. Demandez au gestionnaire de créer le produit.")
-                % {"code": barcode.strip()[:20]},
-                code="unknown_barcode",
-                field="barcode",
-                kind=ErrorKind.NOT_FOUND,
-            )
-        return product
-    product = Product.objects.filter(pk=product_id).first() if product_id else None
-    if product is None:
-        refuse(_("Ce produit n'existe pas."), code="not_found", kind=ErrorKind.NOT_FOUND)
-    return product
-
-
 def _stock_check(
     service: Organisation, product: Product, quantity: Decimal, moment: datetime
 ) -> None:
@@ -204,7 +186,9 @@ def basket_put(
     moment = moment or timezone.now()
     basket = _basket_locked(service, basket_id)
     _require_open(basket)
-    product = _product_for(service, barcode, product_id)
+    product = product_find(
+        barcode, product_id, unknown_hint=_("Demandez au gestionnaire de créer le produit.")
+    )
     line = BasketLine.objects.filter(basket=basket, product=product).first()
     before = line.quantity if line else Decimal(0)
     new = before + quantity if add else quantity
