@@ -3,14 +3,13 @@
 import uuid
 from typing import Any
 
-from csp.constants import WASM_UNSAFE_EVAL
-from csp.decorators import csp_update
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from comptoir.csp import wasm_allowed
 from counter.actions import (
     counter_sections_render,
     manager_sections_render,
@@ -63,8 +62,7 @@ def _counter_template(request: MemberRequest) -> str:
     return "counter/counter_home.html#live" if request.htmx else "counter/counter_home.html"
 
 
-# The camera's QR decoder is WebAssembly: the page may compile it, nothing more.
-@csp_update({"script-src": [WASM_UNSAFE_EVAL]})
+@wasm_allowed
 @role_required(Role.VOLUNTEER, Role.MANAGER)
 def counter_home(request: MemberRequest) -> HttpResponse:
     """The counter on a tablet: scan by camera, hand scanner or typed code."""

@@ -108,6 +108,7 @@ class ReceiptLineForm(forms.Form):
     )
     product = forms.IntegerField(required=False, widget=forms.HiddenInput)
     quantity = forms.DecimalField(
+        localize=True,
         label=_("Quantité"),
         max_digits=12,
         decimal_places=3,
@@ -120,6 +121,7 @@ class ReceiptLineForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     household_price = forms.DecimalField(
+        localize=True,
         label=_("Prix payé pour ce lot (€, facultatif)"),
         required=False,
         max_digits=10,
@@ -134,6 +136,8 @@ class ReceiptLineForm(forms.Form):
 
 
 class CountForm(forms.Form):
+    """A scan (one more of the product) or a typed count."""
+
     barcode = forms.CharField(
         label=_("Code-barres scanné ou tapé"),
         max_length=40,
@@ -144,12 +148,19 @@ class CountForm(forms.Form):
     )
     product = forms.IntegerField(required=False, widget=forms.HiddenInput)
     counted = forms.DecimalField(
+        localize=True,
         label=_("Compté (vide : un de plus)"),
         max_digits=12,
         decimal_places=3,
         required=False,
         min_value=Decimal(0),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("barcode") and not data.get("product"):
+            self.add_error("barcode", _("Scannez ou tapez un code-barres."))
+        return data
 
 
 class LossForm(forms.Form):

@@ -1,11 +1,7 @@
 """The sale on the counter's tablet: the basket after an accepted scan, the receipt, a correction."""
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import ParamSpec, cast
 
-from csp.constants import WASM_UNSAFE_EVAL
-from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from comptoir.csp import wasm_allowed
 from comptoir.errors import DomainError
 from counter.verdict import Verdict
 from network.access import MemberRequest, role_required
@@ -40,13 +37,6 @@ from shop.services import (
 from shop.services.sales import SHOP_KINDS
 
 COUNTER_ROLES = (Role.VOLUNTEER, Role.MANAGER)
-P = ParamSpec("P")
-
-
-def _wasm_allowed(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
-    """The camera's barcode decoder is WebAssembly: the page may compile it, nothing more."""
-    decorate = csp_update({"script-src": [WASM_UNSAFE_EVAL]})
-    return cast(Callable[P, HttpResponse], decorate(view))  # type: ignore[arg-type]
 
 
 def verdict_basket_action(request: HttpRequest, verdict: Verdict) -> SafeString | None:
@@ -133,7 +123,7 @@ def basket_open_view(request: MemberRequest) -> HttpResponse:
     return redirect("shop:basket", pk=basket.pk)
 
 
-@_wasm_allowed
+@wasm_allowed
 @role_required(*COUNTER_ROLES)
 def basket_page(request: MemberRequest, pk: int) -> HttpResponse:
     """The basket on the tablet: scan or tap products, see the totals and the budget, pay."""
@@ -151,7 +141,7 @@ def basket_page(request: MemberRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_wasm_allowed
+@wasm_allowed
 @role_required(*COUNTER_ROLES)
 def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
     """Add a scanned or tapped product, or set a line's quantity: the basket panel again."""
@@ -184,7 +174,7 @@ def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_wasm_allowed
+@wasm_allowed
 @role_required(*COUNTER_ROLES)
 def basket_checkout_view(request: MemberRequest, pk: int) -> HttpResponse:
     """Pay: the sale is recorded once (a second tap finds it) and its receipt shown."""

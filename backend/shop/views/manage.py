@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from comptoir.csp import wasm_allowed
 from comptoir.errors import DomainError, form_add_refusal
 from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
@@ -285,35 +286,39 @@ def _receipt_or_404(request: MemberRequest, pk: int) -> StockReceipt:
     return receipt
 
 
-def _receipt_context(
-    request: MemberRequest, receipt: StockReceipt, form: ReceiptLineForm
-) -> dict[str, Any]:
-    chosen = request.GET.get("product", "")
+def _receipt_context(request: MemberRequest, receipt: StockReceipt, **extra: Any) -> dict[str, Any]:
     return {
         "service": _service(request),
         "receipt": receipt,
         "lines": receipt.lines.select_related("product"),
         "lots": receipt.lots.select_related("product") if receipt.status == "posted" else [],
-        "form": form,
-        "chosen": Product.objects.filter(pk=chosen).first() if chosen.isdigit() else None,
+        **extra,
     }
 
 
+@wasm_allowed
 @role_required(Role.MANAGER)
 def receipt_detail(request: MemberRequest, pk: int) -> HttpResponse:
+    """A receipt: its lines, and while a draft the form to scan (or type) the next one."""
     receipt = _receipt_or_404(request, pk)
     chosen = request.GET.get("product", "")
-    form = ReceiptLineForm(initial={"quantity": 1, "product": chosen if chosen.isdigit() else None})
-    return render(request, "shop/receipt_detail.html", _receipt_context(request, receipt, form))
+    context = _receipt_context(
+        request,
+        receipt,
+        chosen=Product.objects.filter(pk=chosen).first() if chosen.isdigit() else None,
+    )
+    return render(request, "shop/receipt_detail.html", context)
 
 
 @require_POST
+@wasm_allowed
 @role_required(Role.MANAGER)
 def receipt_line_view(request: MemberRequest, pk: int) -> HttpResponse:
-    """One line scanned or typed: the lines again, or the refusal beside the form."""
+    """One line scanned or typed: the lines again, with the refusal above them if any."""
     receipt = _receipt_or_404(request, pk)
     form = ReceiptLineForm(request.POST)
     unknown = ""
+    added = False
     if form.is_valid():
         data = form.cleaned_data
         barcode = data["barcode"]
@@ -328,19 +333,18 @@ def receipt_line_view(request: MemberRequest, pk: int) -> HttpResponse:
                 best_before=data["best_before"],
                 household_price=data["household_price"],
             )
+            added = True
         except ShopRefused as refusal:
             form_add_refusal(form, refusal)
             if refusal.code == "unknown_barcode":
                 unknown = barcode
-        else:
-            # The date stays: the next items of a delivery often share it.
-            form = ReceiptLineForm(initial={"quantity": 1, "best_before": data["best_before"]})
-    context = _receipt_context(request, receipt, form)
-    context["unknown_barcode"] = unknown
-    template = "shop/receipt_detail.html#entry" if request.htmx else "shop/receipt_detail.html"
-    return render(
-        request, template, context, status=422 if form.errors and not request.htmx else 200
+    errors = [error for field_errors in form.errors.values() for error in field_errors]
+    context = _receipt_context(
+        request, receipt, errors=errors, unknown_barcode=unknown, added=added
     )
+    if request.htmx:
+        return render(request, "shop/receipt_detail.html#lines", context)
+    return render(request, "shop/receipt_detail.html", context, status=422 if errors else 200)
 
 
 @require_POST
@@ -386,28 +390,30 @@ def _count_or_404(request: MemberRequest, pk: int) -> InventoryCount:
     return count
 
 
-def _count_context(
-    request: MemberRequest, count: InventoryCount, form: CountForm
-) -> dict[str, Any]:
+def _count_context(request: MemberRequest, count: InventoryCount, **extra: Any) -> dict[str, Any]:
     return {
         "service": _service(request),
         "count": count,
         "lines": count.lines.select_related("product").order_by("-counted_at", "-id"),
-        "form": form,
+        **extra,
     }
 
 
+@wasm_allowed
 @role_required(Role.MANAGER)
 def count_detail(request: MemberRequest, pk: int) -> HttpResponse:
     count = _count_or_404(request, pk)
-    return render(request, "shop/count_detail.html", _count_context(request, count, CountForm()))
+    return render(request, "shop/count_detail.html", _count_context(request, count))
 
 
 @require_POST
+@wasm_allowed
 @role_required(Role.MANAGER)
 def count_record_view(request: MemberRequest, pk: int) -> HttpResponse:
+    """A scan (one more) or a typed count: the counted lines again, with any refusal."""
     count = _count_or_404(request, pk)
     form = CountForm(request.POST)
+    recorded = False
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -419,17 +425,14 @@ def count_record_view(request: MemberRequest, pk: int) -> HttpResponse:
                 product_id=data["product"],
                 counted=data["counted"],
             )
+            recorded = True
         except ShopRefused as refusal:
             form_add_refusal(form, refusal)
-        else:
-            form = CountForm()
-    template = "shop/count_detail.html#entry" if request.htmx else "shop/count_detail.html"
-    return render(
-        request,
-        template,
-        _count_context(request, count, form),
-        status=422 if form.errors and not request.htmx else 200,
-    )
+    errors = [error for field_errors in form.errors.values() for error in field_errors]
+    context = _count_context(request, count, errors=errors, recorded=recorded)
+    if request.htmx:
+        return render(request, "shop/count_detail.html#lines", context)
+    return render(request, "shop/count_detail.html", context, status=422 if errors else 200)
 
 
 @require_POST

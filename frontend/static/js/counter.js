@@ -40,7 +40,9 @@
       if (event.target !== form) return;
       const text = input.value.trim().toUpperCase();
       const now = Date.now();
-      if (!text || (text === lastSent.text && now - lastSent.at < REPEAT_MS)) {
+      // A receipt's line may name its product already (one just created): no scan needed.
+      const chosen = form.querySelector("input[name=product]")?.value;
+      if ((!text && !chosen) || (text && text === lastSent.text && now - lastSent.at < REPEAT_MS)) {
         event.preventDefault();
         event.stopImmediatePropagation();
         ready();

@@ -2,6 +2,7 @@
 
     manage.py bench_seed --households 100000 --partner-slug bench-cpas
     manage.py bench_seed --households 100000 --partner-slug bench-scan --passes active
+    manage.py bench_seed --households 100000 --partner-slug bench-scan --passes active --sale
 
 Idempotent: the partner, its convention, its collective service and the social
 worker `bench.assistant` are created once; households are added only up to the
@@ -13,6 +14,11 @@ active pass valid today with one card, a convention allowing one visit a day
 at the service, and sets up the counter: the volunteer `bench.benevole` with a
 device token, and a session open every day, all day. A later run moves the
 passes' dates so that they are still valid on its day.
+
+`--sale` (with `--passes active`, for the checkout) adds the partner's social
+shop `<slug>-magasin`, open to every pass: 1,000 products with one EAN-13 each
+and a price there, 20,000 lots, the volunteer `bench.vendeur` with a device
+token, and a budget rule so large that it never refuses (`demo.bench.shop`).
 
 How the rows are written, and why in bulk, is in `demo.bench.seed`.
 """
@@ -29,11 +35,13 @@ from django.utils import timezone
 
 from demo.bench.seed import (
     BATCH,
+    BenchWorld,
     batch_write,
     counter_setup,
     passes_refresh,
     world_setup,
 )
+from demo.bench.shop import LOTS_PER_PRODUCT, shop_seed
 from passes.models import AccessPass, Household, HouseholdMember, PassCard
 
 
@@ -50,6 +58,12 @@ class Command(BaseCommand):
             default="mixed",
             help="mixed: passes in every state (the list); active: one valid pass each (the scan)",
         )
+        parser.add_argument(
+            "--sale",
+            action="store_true",
+            help="add the partner's shop with its catalogue and stock (the checkout; needs "
+            "--passes active)",
+        )
 
     def handle(
         self,
@@ -58,17 +72,34 @@ class Command(BaseCommand):
         partner_slug: str,
         seed: int,
         passes: str,
+        sale: bool,
         **options: Any,
     ) -> None:
         if households < 0:
             raise CommandError("--households must be zero or more.")
-        started = time.perf_counter()
+        if sale and passes != "active":
+            raise CommandError("--sale needs --passes active: a sale follows an accepted scan.")
         world = world_setup(partner_slug, timezone.localdate(), passes)
         if passes == "active":
             counter_setup(world.service)
             moved = passes_refresh(world)
             if moved:
                 self.stdout.write(f"  {moved} passes made valid again today")
+        self.households_seed(world, households, seed)
+        if sale:
+            started = time.perf_counter()
+            shop, said = shop_seed(world, seed)
+            for line in said:
+                self.stdout.write(f"  {line}")
+            self.stdout.write(
+                f"Shop {shop.service.slug}: {len(shop.products)} products, "
+                f"{len(shop.products) * LOTS_PER_PRODUCT} lots "
+                f"({time.perf_counter() - started:.1f} s)."
+            )
+
+    def households_seed(self, world: BenchWorld, households: int, seed: int) -> None:
+        """Households up to the number asked for, with their passes."""
+        started = time.perf_counter()
         existing = Household.objects.filter(partner=world.partner).count()
         missing = max(households - existing, 0)
         if not missing:
