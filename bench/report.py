@@ -115,8 +115,11 @@ PROFILE_PARTS = (
 )
 
 
-def profile_print(path: Path, top: int = 15) -> None:
-    """Shares of the workers' CPU samples: the scan's parts, then the busiest functions."""
+def profile_print(
+    path: Path, top: int = 15, parts: tuple[tuple[str, str], ...] = PROFILE_PARTS
+) -> None:
+    """Shares of the workers' CPU samples: the request's `parts` (the scan's unless told),
+    then the busiest functions."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
@@ -135,7 +138,7 @@ def profile_print(path: Path, top: int = 15) -> None:
         print("  no samples")
         return
     print(f"  {total} samples in requests; share of them under each function:")
-    for frame, label in PROFILE_PARTS:
+    for frame, label in parts:
         print(f"  {100 * inclusive[frame] / total:5.1f} %  {label} ({frame})")
     print("  busiest functions (own time):")
     for frame, count in own.most_common(top):
