@@ -15,6 +15,7 @@ from network.api import UserLanguageApiView
 from network.api_policy import api_user
 from shop.models import Basket
 from shop.selectors import (
+    Quote,
     basket_for_counter,
     basket_quote,
     product_offer,
@@ -45,8 +46,10 @@ from shop.services import (
 SERVICE = OpenApiParameter("service", int, required=False, description="The counter.")
 
 
-def _basket_response(basket: Basket, code: int = status.HTTP_200_OK) -> Response:
-    data = basket_data(basket.pk, basket.status, basket.visit_id, basket_quote(basket))
+def _basket_response(
+    basket: Basket, code: int = status.HTTP_200_OK, quote: Quote | None = None
+) -> Response:
+    data = basket_data(basket.pk, basket.status, basket.visit_id, quote or basket_quote(basket))
     return Response(BasketSerializer(data).data, status=code)
 
 
@@ -85,7 +88,7 @@ class BasketPutApi(UserLanguageApiView):
         body = BasketPutSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        basket = basket_put(
+        quote = basket_put(
             actor=user,
             service=service,
             basket_id=pk,
@@ -94,8 +97,8 @@ class BasketPutApi(UserLanguageApiView):
             quantity=data["quantity"],
             add=data["mode"] == "add",
         )
-        basket.refresh_from_db(fields=["status"])
-        return _basket_response(basket)
+        assert quote.basket is not None
+        return _basket_response(quote.basket, quote=quote)
 
 
 class BasketCheckoutApi(UserLanguageApiView):

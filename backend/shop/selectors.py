@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -78,6 +90,10 @@ def service_prices(service: Organisation, product_ids: list[int]) -> dict[int, S
     }
 
 
+# What planning a take reads of a lot and its product (`shop.pricing.plan_takes`).
+TAKE_COLUMNS = ("product_id", "on_hand", "household_price", "best_before", "product__market_price")
+
+
 def lots_fefo(
     service: Organisation, product_ids: Iterable[int], today: date, *, lock: bool = False
 ) -> list[Lot]:
@@ -92,9 +108,47 @@ def lots_fefo(
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     return list(
-        queryset.select_related("product").order_by(
-            "product_id", F("best_before").asc(nulls_last=True), "id"
-        )
+        queryset.select_related("product")
+        .only(*TAKE_COLUMNS)
+        .order_by("product_id", F("best_before").asc(nulls_last=True), "id")
+    )
+
+
+def lots_needed_locked(
+    service: Organisation, wanted: Mapping[int, Decimal], today: date
+) -> list[Lot]:
+    """Locked, first-expired first out, only the lots a take of `wanted` (product id →
+    quantity) needs as the balances stand: a lot counts while the lots before it hold
+    less than wanted (a running sum). Two statements' worth in one: the window picks
+    the ids, the outer query locks them (inside a transaction).
+
+    A concurrent take may empty a picked lot before the lock is granted: the caller
+    then finds the plan short and locks every candidate (`lots_fefo(lock=True)`)."""
+    before = Window(
+        Sum("on_hand"),
+        partition_by=[F("product_id")],
+        order_by=[F("best_before").asc(nulls_last=True), F("id").asc()],
+    ) - F("on_hand")
+    wanted_here = Case(
+        *[
+            When(product_id=product_id, then=Value(quantity))
+            for product_id, quantity in wanted.items()
+        ],
+        output_field=DecimalField(max_digits=12, decimal_places=3),
+    )
+    needed = (
+        Lot.objects.filter(service=service, product_id__in=list(wanted), on_hand__gt=0)
+        .filter(Q(best_before__isnull=True) | Q(best_before__gte=today))
+        .annotate(before=before, wanted=wanted_here)
+        .filter(before__lt=F("wanted"))
+        .values("id")
+    )
+    return list(
+        Lot.objects.select_for_update(of=("self",))
+        .filter(pk__in=needed)
+        .select_related("product")
+        .only(*TAKE_COLUMNS)
+        .order_by("product_id", F("best_before").asc(nulls_last=True), "id")
     )
 
 
@@ -130,6 +184,9 @@ class Quote:
     cash_amount: Decimal
     budget: Budget | None
     short: Mapping[int, tuple[Decimal, Decimal]]
+    # Products of the basket the service does not sell (any longer).
+    not_sold: frozenset[int] = frozenset()
+    basket: Basket | None = None
 
     @property
     def aid(self) -> Decimal:
@@ -186,6 +243,8 @@ def basket_quote(basket: Basket, moment: datetime | None = None) -> Quote:
         cash_amount=cash_round(plan.amount_due, basket.service.country),
         budget=budget,
         short=plan.short,
+        not_sold=frozenset(wanted) - frozenset(prices),
+        basket=basket,
     )
 
 

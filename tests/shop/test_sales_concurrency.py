@@ -166,3 +166,94 @@ def test_two_sales_at_once_never_overspend_a_households_budget(
     assert sorted(outcomes) == ["over_budget", "sold"], outcomes
     assert Sale.objects.get().amount_due == D(30)
     assert stock_check() == []
+
+
+def test_a_lot_emptied_while_a_checkout_waits_for_it_sends_it_to_the_next_lot(
+    postgres,
+    frozen_day,
+    pass_keys,
+    open_s,
+    catalogue,
+    service_s,
+    volunteer_s,
+    social_worker_a,
+    partner_a,
+    manager_s,
+):
+    """The checkout locks only the lots it needs as it reads them; when another tablet
+    empties one of them before the lock is granted, it locks the others and still sells."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from shop.services import ReceiptLine, stock_receive
+
+    oil = catalogue["oil"]
+    Lot.objects.filter(product=oil).update(on_hand=D(1))  # the first lot: one bottle left
+    StockMovement.objects.filter(lot__product=oil).update(quantity=D(1))
+    stock_receive(
+        actor=manager_s,
+        service=service_s,
+        origin="purchase",
+        lines=[ReceiptLine(oil, D(5), frozen_day + timedelta(days=300))],
+    )
+    baskets = []
+    for access_pass in passes_for(2, social_worker_a, partner_a, service_s):
+        visit = accepted_visit(service_s, volunteer_s, access_pass)
+        basket = basket_open(actor=volunteer_s, service=service_s, visit_id=visit.pk)
+        basket_put(
+            actor=volunteer_s,
+            service=service_s,
+            basket_id=basket.pk,
+            barcode=OIL_EAN,
+            quantity=D(1),
+        )
+        baskets.append(basket)
+    first_sold, release = threading.Event(), threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():  # holds the first lot's lock until released
+                sale_checkout(
+                    actor=volunteer_s,
+                    service=service_s,
+                    basket_id=baskets[0].pk,
+                    payment="card",
+                )
+                first_sold.set()
+                release.wait(10)
+            outcomes["first"] = "sold"
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            first_sold.wait(10)
+            outcomes["second"] = outcome(
+                lambda: sale_checkout(
+                    actor=volunteer_s,
+                    service=service_s,
+                    basket_id=baskets[1].pk,
+                    payment="card",
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_sold.wait(10)
+    time.sleep(0.5)  # the second checkout is now waiting for the first lot
+    release.set()
+    for thread in threads:
+        thread.join(30)
+
+    assert outcomes == {"first": "sold", "second": "sold"}
+    assert sorted(Lot.objects.filter(product=oil).values_list("on_hand", flat=True)) == [
+        D(0),
+        D(4),
+    ]
+    assert stock_check() == []

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NoReturn
 
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, Sum, Value, When
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,15 +33,17 @@ from shop.models import Basket, BasketLine, Lot, Product, Sale, SaleLine, StockM
 from shop.pricing import Plan, Take, cash_round, plan_takes
 from shop.selectors import (
     Budget,
+    Quote,
     basket_quote,
     budget_for,
     household_size_at,
     lots_fefo,
+    lots_needed_locked,
     service_prices,
 )
 from shop.services.catalogue import product_find
 from shop.services.common import quantity_check, quantity_format, reason_clean, refuse
-from shop.services.stock import refuse_short, takes_write
+from shop.services.stock import lots_add, refuse_short, takes_write
 
 SHOP_KINDS = frozenset({Organisation.ServiceKind.SHOP, Organisation.ServiceKind.COOP})
 
@@ -107,9 +110,20 @@ def _basket_locked(service: Organisation, basket_id: int, *, with_pass: bool = F
     """The basket row locked (and its pass, for a checkout), or `not_found`."""
     queryset = Basket.objects.select_related("visit__access_pass", "service")
     if with_pass:
-        # An inner join (a basket's visit always names a pass), so the pass can be locked.
-        queryset = queryset.filter(visit__access_pass__isnull=False).select_for_update(
-            of=("self", "visit__access_pass")
+        # An inner join (a basket's visit always names a pass), so the pass can be locked;
+        # only the columns a checkout reads (not the service's, nor the household's).
+        queryset = (
+            Basket.objects.select_related("visit__access_pass")
+            .only(
+                "status",
+                "service_id",
+                "visit__at",
+                "visit__undone_at",
+                "visit__answer",
+                "visit__access_pass__rules",
+            )
+            .filter(visit__access_pass__isnull=False)
+            .select_for_update(of=("self", "visit__access_pass"))
         )
     else:
         queryset = queryset.select_for_update(of=("self",))
@@ -126,14 +140,8 @@ def _require_open(basket: Basket) -> None:
         refuse(_("Ce panier a été abandonné."), code="basket_abandoned")
 
 
-def _stock_check(
-    service: Organisation, product: Product, quantity: Decimal, moment: datetime
-) -> None:
-    """Refuse `out_of_stock` or `expired` when `quantity` of `product` cannot leave now."""
-    lots = lots_fefo(service, [product.pk], timezone.localdate(moment))
-    available = sum((lot.on_hand for lot in lots), Decimal(0))
-    if quantity <= available:
-        return
+def _refuse_short(service: Organisation, product: Product, available: Decimal) -> NoReturn:
+    """`expired` when what is left of `product` is past its date, else `out_of_stock`."""
     if (
         not available
         and Lot.objects.filter(service=service, product=product, on_hand__gt=0).exists()
@@ -174,13 +182,13 @@ def basket_put(
     product_id: int | None = None,
     add: bool = True,
     moment: datetime | None = None,
-) -> Basket:
+) -> Quote:
     """Add `quantity` of a product (by barcode or id) to a basket, or set its quantity
-    (`add=False`; zero takes the product out).
+    (`add=False`; zero takes the product out). Returns the basket's new quote.
 
     Refuses `basket_paid`, `unknown_barcode`, `not_sold_here`, `quantity_invalid`,
     `quantity_whole`, `out_of_stock`, `expired`, `over_budget`; the basket is
-    left as it was then.
+    left as it was then (the transaction rolls the line back).
     """
     _require_counter(actor, service)
     moment = moment or timezone.now()
@@ -195,7 +203,7 @@ def basket_put(
     if new == 0 and not add:
         if line is not None:
             line.delete()
-        return basket
+        return basket_quote(basket, moment)
     quantity_check(quantity if add else new)
     quantity_check(new)
     if product.unit == Product.Unit.PIECE and new != new.to_integral_value():
@@ -206,24 +214,25 @@ def basket_put(
             field="quantity",
             kind=ErrorKind.INVALID,
         )
-    if product.pk not in service_prices(service, [product.pk]):
+    if line is None:
+        BasketLine.objects.create(basket=basket, product=product, quantity=new, added_at=moment)
+    else:
+        BasketLine.objects.filter(pk=line.pk).update(quantity=new)
+    # One quote, on the basket as it would be: it says whether the product is sold here,
+    # whether the shelves hold enough, and whether the budget allows it.
+    quote = basket_quote(basket, moment)
+    if product.pk in quote.not_sold:
         refuse(
             _("%(product)s n'est pas vendu à %(service)s.")
             % {"product": product.name, "service": service.name},
             code="not_sold_here",
             field="barcode" if barcode else "product",
         )
-    if new > before:
-        _stock_check(service, product, new, moment)
-    if line is None:
-        BasketLine.objects.create(basket=basket, product=product, quantity=new, added_at=moment)
-    else:
-        BasketLine.objects.filter(pk=line.pk).update(quantity=new)
-    if new > before:
-        quote = basket_quote(basket, moment)
-        if quote.over_budget and quote.budget is not None:
-            _over_budget(quote.budget, quote.amount_due)
-    return basket
+    if new > before and product.pk in quote.short:
+        _refuse_short(service, product, quote.short[product.pk][1])
+    if new > before and quote.over_budget and quote.budget is not None:
+        _over_budget(quote.budget, quote.amount_due)
+    return quote
 
 
 @transaction.atomic
@@ -294,7 +303,7 @@ def sale_checkout(
     Refuses `not_found`, `basket_abandoned`, `basket_empty`, `visit_undone`, `visit_not_today`,
     `not_sold_here`, `out_of_stock`, `over_budget`, `payment_required`,
     `tendered_short`; nothing is written then. Ten statements whatever the
-    number of lines.
+    number of lines (and one more for the caller's memberships, when not yet read).
     """
     _require_counter(actor, service)
     moment = moment or timezone.now()
@@ -326,9 +335,11 @@ def sale_checkout(
             code="not_sold_here",
         )
     budget = budget_for(access_pass, service, household_size_at(visit), moment)
-    plan = plan_takes(
-        lots_fefo(service, wanted, timezone.localdate(moment), lock=True), wanted, prices
-    )
+    today = timezone.localdate(moment)
+    plan = plan_takes(lots_needed_locked(service, wanted, today), wanted, prices)
+    if plan.short:
+        # Another tablet emptied a lot meanwhile: lock every candidate lot and plan again.
+        plan = plan_takes(lots_fefo(service, wanted, today, lock=True), wanted, prices)
     refuse_short(plan)
     due = plan.amount_due
     if budget is not None and due > budget.left:
@@ -451,15 +462,7 @@ def sale_correct(
         reason=reason,
     )
     _lines_write(correction, plan, sign=-1)
-    back = {take.lot.pk: take.quantity for take in plan.takes}
-    Lot.objects.filter(pk__in=back).update(
-        on_hand=F("on_hand")
-        + Case(
-            *[When(pk=pk, then=Value(q)) for pk, q in back.items()],
-            default=Value(Decimal(0)),
-            output_field=DecimalField(max_digits=12, decimal_places=3),
-        )
-    )
+    lots_add(Lot.objects.all(), {take.lot.pk: take.quantity for take in plan.takes})
     StockMovement.objects.bulk_create(
         StockMovement(
             lot_id=take.lot.pk,

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Case, DecimalField, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -152,6 +152,21 @@ def refuse_short(plan: Plan) -> None:
     )
 
 
+def lots_add(lots: QuerySet[Lot], changes: Mapping[int, Decimal]) -> None:
+    """Add a signed quantity to each lot's balance (lot id → quantity) in one relative
+    UPDATE: the database adds to what it holds, and its CHECK refuses below zero."""
+    if not changes:
+        return
+    lots.filter(pk__in=list(changes)).update(
+        on_hand=F("on_hand")
+        + Case(
+            *[When(pk=pk, then=Value(quantity)) for pk, quantity in changes.items()],
+            default=Value(Decimal(0)),
+            output_field=DecimalField(max_digits=12, decimal_places=3),
+        )
+    )
+
+
 def takes_write(
     plan: Plan,
     *,
@@ -163,9 +178,7 @@ def takes_write(
 ) -> list[StockMovement]:
     """Write a plan made on locked lots: one update of the balances, one insert of the
     movements, however many lots."""
-    for take in plan.takes:
-        take.lot.on_hand -= take.quantity
-    Lot.objects.bulk_update([take.lot for take in plan.takes], ["on_hand"])
+    lots_add(Lot.objects.all(), {take.lot.pk: -take.quantity for take in plan.takes})
     return StockMovement.objects.bulk_create(
         StockMovement(
             lot=take.lot,

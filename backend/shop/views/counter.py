@@ -18,6 +18,7 @@ from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
 from shop.models import Basket, Sale
 from shop.selectors import (
+    Quote,
     basket_for_counter,
     basket_quote,
     receipt_lines,
@@ -92,14 +93,16 @@ def _basket_or_404(request: MemberRequest, pk: int) -> Basket:
     return basket
 
 
-def _basket_context(request: MemberRequest, basket: Basket, **extra: object) -> dict[str, object]:
+def _basket_context(
+    request: MemberRequest, basket: Basket, quote: Quote | None = None, **extra: object
+) -> dict[str, object]:
     visit = basket.visit
     access_pass = visit.access_pass
     assert access_pass is not None
     return {
         "service": basket.service,
         "basket": basket,
-        "quote": basket_quote(basket),
+        "quote": quote or basket_quote(basket),
         "first_name": access_pass.household.first_name,
         "household_size": (visit.answer or {}).get("household_size"),
         **extra,
@@ -147,6 +150,7 @@ def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
     """Add a scanned or tapped product, or set a line's quantity: the basket panel again."""
     basket = _basket_or_404(request, pk)
     error = None
+    quote = None
     quantity = _decimal(request.POST.get("quantity"))
     product = request.POST.get("product", "")
     try:
@@ -155,7 +159,7 @@ def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
                 translation.gettext("Indiquez une quantité en chiffres."),
                 code="quantity_invalid",
             )
-        basket_put(
+        quote = basket_put(
             actor=request.user,
             service=request.membership.organisation,
             basket_id=basket.pk,
@@ -166,7 +170,7 @@ def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
         )
     except ShopRefused as refusal:
         error = refusal.message
-    context = _basket_context(request, basket, error=error)
+    context = _basket_context(request, basket, quote, error=error)
     template = "shop/basket.html#live" if request.htmx else "shop/basket.html"
     if not request.htmx:
         context["offer"] = shop_offer(basket.service, timezone.localdate())
