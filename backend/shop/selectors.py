@@ -114,16 +114,18 @@ def lots_fefo(
     )
 
 
-def lots_needed_locked(
-    service: Organisation, wanted: Mapping[int, Decimal], today: date
+def lots_needed(
+    service: Organisation, wanted: Mapping[int, Decimal], today: date, *, lock: bool = False
 ) -> list[Lot]:
-    """Locked, first-expired first out, only the lots a take of `wanted` (product id →
-    quantity) needs as the balances stand: a lot counts while the lots before it hold
-    less than wanted (a running sum). Two statements' worth in one: the window picks
-    the ids, the outer query locks them (inside a transaction).
+    """First-expired first out, only the lots a take of `wanted` (product id → quantity)
+    needs as the balances stand: a lot counts while the lots before it hold less than
+    wanted (a running sum); when they all hold too little, all of them. One statement:
+    the window picks the ids, the outer query reads (and with `lock`, locks) them.
 
     A concurrent take may empty a picked lot before the lock is granted: the caller
     then finds the plan short and locks every candidate (`lots_fefo(lock=True)`)."""
+    if not wanted:
+        return []
     before = Window(
         Sum("on_hand"),
         partition_by=[F("product_id")],
@@ -143,10 +145,11 @@ def lots_needed_locked(
         .filter(before__lt=F("wanted"))
         .values("id")
     )
+    lots = Lot.objects.filter(pk__in=needed)
+    if lock:
+        lots = lots.select_for_update(of=("self",))
     return list(
-        Lot.objects.select_for_update(of=("self",))
-        .filter(pk__in=needed)
-        .select_related("product")
+        lots.select_related("product")
         .only(*TAKE_COLUMNS)
         .order_by("product_id", F("best_before").asc(nulls_last=True), "id")
     )
@@ -225,14 +228,17 @@ def quote_lines(
 
 
 def basket_quote(basket: Basket, moment: datetime | None = None) -> Quote:
-    """The basket priced on the lots that would leave now (four queries)."""
+    """The basket priced on the lots that would leave now (four queries; only the lots
+    a take would use are read)."""
     moment = moment or timezone.now()
     lines = list(BasketLine.objects.filter(basket=basket).select_related("product"))
     wanted = {line.product_id: line.quantity for line in lines}
     products = {line.product_id: line.product for line in lines}
     ids = list(wanted)
     prices = service_prices(basket.service, ids)
-    plan = plan_takes(lots_fefo(basket.service, ids, timezone.localdate(moment)), wanted, prices)
+    plan = plan_takes(
+        lots_needed(basket.service, wanted, timezone.localdate(moment)), wanted, prices
+    )
     visit = basket.visit
     assert visit.access_pass is not None
     budget = budget_for(visit.access_pass, basket.service, household_size_at(visit), moment)

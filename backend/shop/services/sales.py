@@ -38,7 +38,7 @@ from shop.selectors import (
     budget_for,
     household_size_at,
     lots_fefo,
-    lots_needed_locked,
+    lots_needed,
     service_prices,
 )
 from shop.services.catalogue import product_find
@@ -336,7 +336,7 @@ def sale_checkout(
         )
     budget = budget_for(access_pass, service, household_size_at(visit), moment)
     today = timezone.localdate(moment)
-    plan = plan_takes(lots_needed_locked(service, wanted, today), wanted, prices)
+    plan = plan_takes(lots_needed(service, wanted, today, lock=True), wanted, prices)
     if plan.short:
         # Another tablet emptied a lot meanwhile: lock every candidate lot and plan again.
         plan = plan_takes(lots_fefo(service, wanted, today, lock=True), wanted, prices)
