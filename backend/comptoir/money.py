@@ -1,6 +1,6 @@
 """Euros and quantities written the way the reader's language writes them: 12,50 € or € 12,50."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency
 from django.utils import translation
@@ -19,3 +19,12 @@ def plain(number: Decimal) -> Decimal:
     if number == number.to_integral_value():
         return number.quantize(Decimal(1))
     return number.normalize()
+
+
+def decimal_typed(text: str | None, default: str = "") -> Decimal | None:
+    """A number as typed in a page ("2", "0,5", "7.50"); None when it is not one."""
+    try:
+        value = Decimal((text or default).strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None

@@ -7,6 +7,7 @@ reading what is on hand never sums the ledger (`shop.services.stock_check`
 proves the two agree).
 """
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -245,6 +246,11 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} #{self.pk}"
+
+    @staticmethod
+    def in_date(today: date) -> Q:
+        """Lots that may still leave on `today`: undated, or dated today or later."""
+        return Q(best_before__isnull=True) | Q(best_before__gte=today)
 
 
 class StockMovement(models.Model):

@@ -13,7 +13,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -104,7 +103,7 @@ def lots_fefo(
     date, id), so concurrent takes queue instead of overselling or deadlocking."""
     queryset = Lot.objects.filter(
         service=service, product_id__in=list(product_ids), on_hand__gt=0
-    ).filter(Q(best_before__isnull=True) | Q(best_before__gte=today))
+    ).filter(Lot.in_date(today))
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     return list(
@@ -140,7 +139,7 @@ def lots_needed(
     )
     needed = (
         Lot.objects.filter(service=service, product_id__in=list(wanted), on_hand__gt=0)
-        .filter(Q(best_before__isnull=True) | Q(best_before__gte=today))
+        .filter(Lot.in_date(today))
         .annotate(before=before, wanted=wanted_here)
         .filter(before__lt=F("wanted"))
         .values("id")
@@ -282,7 +281,7 @@ def shop_offer(service: Organisation, today: date) -> dict[str, list[OfferItem]]
     (two queries)."""
     on_hand = dict(
         Lot.objects.filter(service=service, on_hand__gt=0)
-        .filter(Q(best_before__isnull=True) | Q(best_before__gte=today))
+        .filter(Lot.in_date(today))
         .values("product_id")
         .annotate(total=Sum("on_hand"))
         .values_list("product_id", "total")
@@ -381,7 +380,7 @@ class StockAlerts:
 
 def stock_alerts(service: Organisation, today: date, days: int) -> StockAlerts:
     """What a manager must act on today (four queries)."""
-    in_date = Q(best_before__isnull=True) | Q(best_before__gte=today)
+    in_date = Lot.in_date(today)
     stock = (
         Lot.objects.filter(in_date, service=service, product=OuterRef("pk"), on_hand__gt=0)
         .order_by()
@@ -421,7 +420,7 @@ def _in_date_stock(service: Organisation, today: date) -> Subquery:
     """Per product (an OuterRef), what its lots at `service` hold in date."""
     return Subquery(
         Lot.objects.filter(
-            Q(best_before__isnull=True) | Q(best_before__gte=today),
+            Lot.in_date(today),
             service=service,
             product=OuterRef("pk"),
             on_hand__gt=0,

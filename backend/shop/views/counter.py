@@ -1,6 +1,6 @@
 """The sale on the counter's tablet: the basket after an accepted scan, the receipt, a correction."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from comptoir.csp import wasm_allowed
 from comptoir.errors import DomainError
+from comptoir.money import decimal_typed
 from counter.verdict import Verdict
 from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
@@ -75,15 +76,6 @@ def sales_today(request: MemberRequest) -> HttpResponse:
         "other_total": sum(other, Decimal(0)),
     }
     return render(request, "shop/sales_today.html", context)
-
-
-def _decimal(text: str | None, default: str = "1") -> Decimal | None:
-    """A number typed on a tablet ("2", "0,5"); None when it is not one."""
-    try:
-        value = Decimal((text or default).strip().replace(",", "."))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def _basket_or_404(request: MemberRequest, pk: int) -> Basket:
@@ -151,7 +143,7 @@ def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
     basket = _basket_or_404(request, pk)
     error = None
     quote = None
-    quantity = _decimal(request.POST.get("quantity"))
+    quantity = decimal_typed(request.POST.get("quantity"), "1")
     product = request.POST.get("product", "")
     try:
         if quantity is None:
@@ -184,7 +176,7 @@ def basket_checkout_view(request: MemberRequest, pk: int) -> HttpResponse:
     """Pay: the sale is recorded once (a second tap finds it) and its receipt shown."""
     basket = _basket_or_404(request, pk)
     tendered = request.POST.get("tendered", "").strip()
-    tendered_amount = _decimal(tendered) if tendered else None
+    tendered_amount = decimal_typed(tendered) if tendered else None
     try:
         if tendered and tendered_amount is None:
             raise ShopRefused(
@@ -256,7 +248,7 @@ def sale_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
         for key in request.POST:
             value = request.POST.get(key, "")
             if key.startswith("return-") and key[7:].isdigit() and value.strip():
-                quantity = _decimal(value)
+                quantity = decimal_typed(value)
                 if quantity is None or quantity < 0:
                     messages.error(
                         request, translation.gettext("Indiquez des quantités en chiffres.")

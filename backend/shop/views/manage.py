@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from comptoir.csp import wasm_allowed
 from comptoir.errors import DomainError, form_add_refusal
+from comptoir.money import decimal_typed
 from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
 from shop.forms import (
@@ -238,7 +239,7 @@ def lot_transfer_view(request: MemberRequest, pk: int) -> HttpResponse:
         raise Http404
     target = request.POST.get("to_service", "")
     to_service = Organisation.objects.filter(pk=int(target)).first() if target.isdigit() else None
-    quantity = request.POST.get("quantity", "").replace(",", ".").strip()
+    quantity = decimal_typed(request.POST.get("quantity"))
     try:
         if to_service is None:
             raise ShopRefused(
@@ -250,7 +251,7 @@ def lot_transfer_view(request: MemberRequest, pk: int) -> HttpResponse:
             service=service,
             lot_id=lot.pk,
             to_service=to_service,
-            quantity=Decimal(quantity) if quantity.replace(".", "", 1).isdigit() else Decimal(0),
+            quantity=quantity if quantity is not None else Decimal(0),
         )
     except ShopRefused as refusal:
         messages.error(request, refusal.message)
