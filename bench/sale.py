@@ -467,7 +467,7 @@ def main() -> None:
 
     from demo.bench.shop import shop_load, shop_reset
     from passes.models import AccessPass
-    from shop.services import stock_check
+    from stock.services import stock_check
 
     if not wrk_available():
         sys.exit("bench-sale needs wrk (apt-get install wrk)")

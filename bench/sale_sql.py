@@ -133,6 +133,8 @@ KINDS = {
     "lot_id": "l",
     "shop_lot.id": "l",
     "sale_id": "id",
+    # A stock movement names its sale as its source.
+    "source_id": "id",
     "shop_sale.id": "id",
 }
 

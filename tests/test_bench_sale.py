@@ -13,8 +13,9 @@ from bench.sale_sql import KINDS, column_at, number_spans
 from demo.bench.seed import batch_write, counter_setup, world_setup
 from demo.bench.shop import LOTS_PER_PRODUCT, baskets_prepare, shop_reset, shop_seed
 from passes.models import AccessPass
-from shop.models import Barcode, Basket, Lot, Product, Sale, ServicePrice
-from shop.services import barcode_clean, stock_check
+from shop.models import Basket, Sale
+from stock.models import Barcode, Lot, Product, ServicePrice
+from stock.services import barcode_clean, stock_check
 
 pytestmark = pytest.mark.django_db
 

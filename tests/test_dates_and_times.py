@@ -86,7 +86,7 @@ def scene(request, partner_a, service_s, social_worker_a, volunteer_s, manager_s
         partner_a,
         first_name="Amina",
         recorded_on=date(2026, 1, 5),
-        members=[MemberData("3-14", "f")],
+        members=[MemberData("3-15", "f")],
     )
     assess(social_worker_a, household, on=date(2026, 2, 1))
     access_pass = pass_make(social_worker_a, household, convention)

@@ -17,9 +17,11 @@ from demo.namur.open_counter import try_now
 from network.models import Organisation, User
 from passes.models import AccessPass, Assessment, Household, PassEvent
 from schedules.models import Appointment
-from shop.models import Barcode, Lot, Product, Sale, StockMovement
+from shop.models import Sale
 from shop.selectors import basket_quote
-from shop.services import basket_open, basket_put, sale_checkout, stock_check
+from shop.services import basket_open, basket_put, sale_checkout
+from stock.models import Barcode, Lot, Product, StockMovement
+from stock.services import stock_check
 
 
 @pytest.mark.parametrize(

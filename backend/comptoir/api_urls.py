@@ -15,7 +15,7 @@ from counter import api as counter_api
 from network import api as network_api
 from passes import api as passes_api
 from shop import api as shop_api
-from shop import api_manage as shop_manage_api
+from stock import api as stock_api
 
 
 class ApiRootView(APIView):
@@ -107,55 +107,53 @@ urlpatterns = [
         name="shop-sale-correct",
     ),
     path("shop/products/", shop_api.ProductByBarcodeApi.as_view(), name="shop-product-lookup"),
-    path("shop/catalogue/", shop_manage_api.CatalogueApi.as_view(), name="shop-catalogue"),
+    path("stock/catalogue/", stock_api.CatalogueApi.as_view(), name="stock-catalogue"),
     path(
-        "shop/catalogue/<int:pk>/lots/",
-        shop_manage_api.ProductLotsApi.as_view(),
-        name="shop-product-lots",
+        "stock/catalogue/<int:pk>/lots/",
+        stock_api.ProductLotsApi.as_view(),
+        name="stock-product-lots",
     ),
     path(
-        "shop/catalogue/<int:pk>/price/",
-        shop_manage_api.ProductPriceApi.as_view(),
-        name="shop-product-price",
+        "stock/catalogue/<int:pk>/price/",
+        stock_api.ProductPriceApi.as_view(),
+        name="stock-product-price",
     ),
     path(
-        "shop/catalogue/<int:pk>/barcodes/",
-        shop_manage_api.ProductBarcodeApi.as_view(),
-        name="shop-product-barcode",
+        "stock/catalogue/<int:pk>/barcodes/",
+        stock_api.ProductBarcodeApi.as_view(),
+        name="stock-product-barcode",
     ),
-    path("shop/receipts/", shop_manage_api.ReceiptStartApi.as_view(), name="shop-receipt-start"),
+    path("stock/receipts/", stock_api.ReceiptStartApi.as_view(), name="stock-receipt-start"),
+    path("stock/receipts/<int:pk>/", stock_api.ReceiptDetailApi.as_view(), name="stock-receipt"),
     path(
-        "shop/receipts/<int:pk>/", shop_manage_api.ReceiptDetailApi.as_view(), name="shop-receipt"
-    ),
-    path(
-        "shop/receipts/<int:pk>/lines/",
-        shop_manage_api.ReceiptLineApi.as_view(),
-        name="shop-receipt-line",
+        "stock/receipts/<int:pk>/lines/",
+        stock_api.ReceiptLineApi.as_view(),
+        name="stock-receipt-line",
     ),
     path(
-        "shop/receipts/<int:pk>/post/",
-        shop_manage_api.ReceiptPostApi.as_view(),
-        name="shop-receipt-post",
+        "stock/receipts/<int:pk>/post/",
+        stock_api.ReceiptPostApi.as_view(),
+        name="stock-receipt-post",
     ),
-    path("shop/counts/", shop_manage_api.CountStartApi.as_view(), name="shop-count-start"),
-    path("shop/counts/<int:pk>/", shop_manage_api.CountDetailApi.as_view(), name="shop-count"),
+    path("stock/counts/", stock_api.CountStartApi.as_view(), name="stock-count-start"),
+    path("stock/counts/<int:pk>/", stock_api.CountDetailApi.as_view(), name="stock-count"),
     path(
-        "shop/counts/<int:pk>/lines/",
-        shop_manage_api.CountRecordApi.as_view(),
-        name="shop-count-record",
+        "stock/counts/<int:pk>/lines/",
+        stock_api.CountRecordApi.as_view(),
+        name="stock-count-record",
     ),
     path(
-        "shop/counts/<int:pk>/close/",
-        shop_manage_api.CountCloseApi.as_view(),
-        name="shop-count-close",
+        "stock/counts/<int:pk>/close/",
+        stock_api.CountCloseApi.as_view(),
+        name="stock-count-close",
     ),
-    path("shop/lots/<int:pk>/loss/", shop_manage_api.LotLossApi.as_view(), name="shop-lot-loss"),
+    path("stock/lots/<int:pk>/loss/", stock_api.LotLossApi.as_view(), name="stock-lot-loss"),
     path(
-        "shop/lots/<int:pk>/transfer/",
-        shop_manage_api.LotTransferApi.as_view(),
-        name="shop-lot-transfer",
+        "stock/lots/<int:pk>/transfer/",
+        stock_api.LotTransferApi.as_view(),
+        name="stock-lot-transfer",
     ),
-    path("shop/alerts/", shop_manage_api.StockAlertsApi.as_view(), name="shop-alerts"),
+    path("stock/alerts/", stock_api.StockAlertsApi.as_view(), name="stock-alerts"),
     path("pass-keys/", passes_api.PassKeyListApi.as_view(), name="pass-key-list"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(

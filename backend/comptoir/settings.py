@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "passes",
     "schedules",
     "counter",
+    "stock",
     "shop",
     "foodaid",
     "reports",
@@ -218,6 +219,15 @@ SCAN_REPEAT_MINUTES = env_int("SCAN_REPEAT_MINUTES", 10)
 VISIT_UNDO_MINUTES = env_int("VISIT_UNDO_MINUTES", 5)
 # The shop: the manager's home lists the lots whose date comes within these days.
 SHOP_DATE_ALERT_DAYS = env_int("SHOP_DATE_ALERT_DAYS", 3)
+# EU food-aid reporting counts children aged 15 or under and persons aged 65 or over
+# (the common indicators of Regulation (EU) 2021/1057). ESF+ may ask other cut-offs
+# (under 18, 18-29: unverified), hence settings. A member counts by age band, the
+# reference person by the age reached in the year of the distribution. The bands are
+# codes of HouseholdMember.AgeBand whose edges meet the ages (checked at start-up).
+FOOD_AID_CHILD_BANDS = ("0-2", "3-15")
+FOOD_AID_SENIOR_BANDS = ("65+",)
+FOOD_AID_CHILD_MAX_AGE = 15
+FOOD_AID_SENIOR_MIN_AGE = 65
 
 PASS_SIGNING_KEY = env_str("PASS_SIGNING_KEY", "")
 PASS_TRUSTED_KEYS = env_list("PASS_TRUSTED_KEYS", [])
@@ -295,10 +305,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two choice sets are both called `status`: name them apart in the schema.
+    # Two choice sets are both called `status`: name them apart in the schema. One set of
+    # sexes serves a member's `sex` and the reference person's `holder_sex`: one name.
     "ENUM_NAME_OVERRIDES": {
         "PassStatusEnum": "passes.models.AccessPass.Status",
         "HouseholdPassFilterEnum": "passes.selectors.HOUSEHOLD_FILTERS",
+        "SexEnum": "passes.models.Sex",
     },
 }
 

@@ -56,3 +56,9 @@ def counter_day(*, service: Organisation, user: User, day: date, recent: int = 8
         .order_by("-at", "-id")[:recent]
     )
     return {"accepted_count": count, "recent": last}
+
+
+def household_size_at(visit: Visit) -> int:
+    """The household's size as the scan counted it (kept on the visit's answer)."""
+    size = visit.answer.get("household_size") if visit.answer else None
+    return int(size) if size else 1

@@ -50,6 +50,7 @@ class HouseholdForm(forms.ModelForm[Household]):
             "language",
             "legal_basis",
             "legal_basis_recorded_on",
+            *Household.FOOD_AID_FIELDS,
         ]
         widgets = {"legal_basis_recorded_on": DateInput()}
 
@@ -61,6 +62,7 @@ class HouseholdForm(forms.ModelForm[Household]):
         )
         if not self.instance.pk:
             self.fields["legal_basis_recorded_on"].initial = timezone.localdate()
+        self._food_aid_fields_prepare()
         counts: dict[tuple[str, str], int] = {}
         if self.instance.pk:
             for member in self.instance.members.all():
@@ -82,6 +84,24 @@ class HouseholdForm(forms.ModelForm[Household]):
                 row.append(name)
             self.member_grid.append((band_label, row))
         self.sex_labels = [label for _value, label in HouseholdMember.Sex.choices]
+
+    def _food_aid_fields_prepare(self) -> None:
+        holder_sex = form_field(self, "holder_sex", forms.ChoiceField)
+        holder_sex.choices = [("", _("Non indiqué")), *HouseholdMember.Sex.choices]
+        holder_sex.help_text = _("Pour compter les femmes parmi les personnes aidées.")
+        for name in Household.FOOD_AID_COUNTS:
+            field = self.fields[name]
+            field.help_text = _(
+                "Combien de personnes du ménage, personne de référence comprise. "
+                "Laissez vide si votre service ne l'enregistre pas."
+            )
+            field.error_messages["min_value"] = _(
+                "Indiquez un nombre de personnes : 0 ou plus, ou laissez vide."
+            )
+            field.widget.attrs.update({"class": "input-count", "min": 0})
+
+    def food_aid_rows(self) -> list[BoundField]:
+        return [self[name] for name in Household.FOOD_AID_FIELDS]
 
     def member_rows(self) -> list[tuple[StrOrPromise, list[BoundField]]]:
         return [(label, [self[name] for name in names]) for label, names in self.member_grid]

@@ -18,6 +18,12 @@ def name_key(text: str) -> str:
     return " ".join(bare.casefold().replace("-", " ").replace("'", " ").split())
 
 
+class Sex(models.TextChoices):
+    FEMALE = "f", _("Femme")
+    MALE = "m", _("Homme")
+    OTHER = "x", _("Autre / non précisé")
+
+
 class Household(models.Model):
     """The people a pass serves, registered by a partner. Only what the work needs."""
 
@@ -45,6 +51,26 @@ class Household(models.Model):
         _("base légale du traitement"), max_length=20, choices=LegalBasis.choices
     )
     legal_basis_recorded_on = models.DateField(_("base légale enregistrée le"))
+    # The categories EU food-aid reporting counts (see README, "Access passes"): optional,
+    # recorded only where the partner chooses to, seen by the partner's staff alone.
+    # Household-level counts rather than per-person flags: less identifying, and all that
+    # the reporting needs. Empty or NULL means "not recorded", never zero.
+    holder_sex = models.CharField(
+        _("sexe de la personne de référence"),
+        max_length=1,
+        choices=Sex.choices,
+        blank=True,
+        default="",
+    )
+    persons_with_disability = models.PositiveSmallIntegerField(
+        _("personnes en situation de handicap"), null=True, blank=True
+    )
+    persons_of_foreign_background = models.PositiveSmallIntegerField(
+        _("personnes migrantes, d'origine étrangère ou d'une minorité"), null=True, blank=True
+    )
+    persons_homeless = models.PositiveSmallIntegerField(
+        _("personnes sans abri"), null=True, blank=True
+    )
     # Folded copies of the names, kept by the services, for search as you type
     # and for spotting the same person registered by another partner.
     last_name_key = models.CharField(max_length=100, editable=False, default="")
@@ -89,6 +115,14 @@ class Household(models.Model):
 
     # The oldest reference person we expect: an older year is a typing mistake.
     OLDEST_AGE = 110
+    # The optional counts of EU food-aid categories, each at most the household's size.
+    FOOD_AID_COUNTS = (
+        "persons_with_disability",
+        "persons_of_foreign_background",
+        "persons_homeless",
+    )
+    # Every field of the EU food-aid categories: partner's pages and API only.
+    FOOD_AID_FIELDS = ("holder_sex", *FOOD_AID_COUNTS)
 
     @classmethod
     def birth_year_bounds(cls, today: date) -> tuple[int, int]:
@@ -102,17 +136,15 @@ class Household(models.Model):
 class HouseholdMember(models.Model):
     """Another member of the household, by age band and sex (food-aid reporting needs no more)."""
 
+    # "15 or under" is a cut-off of EU food-aid reporting: no band straddles it.
     class AgeBand(models.TextChoices):
         UNDER_3 = "0-2", _("0 à 2 ans")
-        CHILD = "3-14", _("3 à 14 ans")
-        YOUTH = "15-24", _("15 à 24 ans")
+        CHILD = "3-15", _("3 à 15 ans")
+        YOUTH = "16-24", _("16 à 24 ans")
         ADULT = "25-64", _("25 à 64 ans")
         SENIOR = "65+", _("65 ans et plus")
 
-    class Sex(models.TextChoices):
-        FEMALE = "f", _("Femme")
-        MALE = "m", _("Homme")
-        OTHER = "x", _("Autre / non précisé")
+    Sex = Sex
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     age_band = models.CharField(_("tranche d'âge"), max_length=8, choices=AgeBand.choices)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from passes.models import (
     HouseholdMember,
     PassCard,
     PassEvent,
+    Sex,
     name_key,
 )
 from passes.tokens import (
@@ -191,6 +193,90 @@ def household_detail(*, household: Household) -> HouseholdDetail:
         .order_by("-valid_until", "-id")
     )
     return {"assessments": assessments, "passes": passes}
+
+
+# --- EU food-aid categories ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonsReached:
+    """The persons of a household that a distribution reaches, in the categories EU
+    food-aid reporting counts. A person counts in every category that applies.
+
+    `recorded` names the categories whose figure the partner recorded in full: "women"
+    when the reference person's sex is recorded (the members' always is), and
+    "with_disability", "foreign_background", "homeless" when their count is. The
+    figure of a category not recorded is 0; persons, children and seniors are always
+    known. Numbers only: the snapshot a distribution stores identifies no one.
+    """
+
+    persons: int
+    children: int
+    seniors: int
+    women: int
+    with_disability: int = 0
+    foreign_background: int = 0
+    homeless: int = 0
+    recorded: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PersonsReached:
+        # Snapshots written before a category existed simply lack it: not recorded.
+        return cls(
+            persons=int(data["persons"]),
+            children=int(data.get("children", 0)),
+            seniors=int(data.get("seniors", 0)),
+            women=int(data.get("women", 0)),
+            with_disability=int(data.get("with_disability", 0)),
+            foreign_background=int(data.get("foreign_background", 0)),
+            homeless=int(data.get("homeless", 0)),
+            recorded=tuple(str(name) for name in data.get("recorded", ())),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["recorded"] = list(self.recorded)
+        return data
+
+
+def persons_reached(household: Household, on: date) -> PersonsReached:
+    """Who a distribution on `on` reaches in this household, from its record at that date.
+
+    One query for the members, none when they were prefetched (`household.members`).
+    The reference person's age is the age reached during the year of `on` (the file
+    keeps the year of birth only); a member counts by age band (the settings
+    FOOD_AID_CHILD_BANDS and FOOD_AID_SENIOR_BANDS).
+    """
+    members = list(household.members.all())
+    holder_age = on.year - household.birth_year
+    persons = 1 + len(members)
+    children = int(holder_age <= settings.FOOD_AID_CHILD_MAX_AGE) + sum(
+        m.age_band in settings.FOOD_AID_CHILD_BANDS for m in members
+    )
+    seniors = int(holder_age >= settings.FOOD_AID_SENIOR_MIN_AGE) + sum(
+        m.age_band in settings.FOOD_AID_SENIOR_BANDS for m in members
+    )
+    women = int(household.holder_sex == Sex.FEMALE) + sum(m.sex == Sex.FEMALE for m in members)
+    recorded = ["women"] if household.holder_sex else []
+    counts: dict[str, int] = {}
+    for name, count in (
+        ("with_disability", household.persons_with_disability),
+        ("foreign_background", household.persons_of_foreign_background),
+        ("homeless", household.persons_homeless),
+    ):
+        if count is not None:
+            recorded.append(name)
+            # The services keep each count within the size; a count read here never
+            # exceeds the persons it describes, whatever wrote the row.
+            counts[name] = min(count, persons)
+    return PersonsReached(
+        persons=persons,
+        children=children,
+        seniors=seniors,
+        women=women,
+        recorded=tuple(recorded),
+        **counts,
+    )
 
 
 def assessment_get_for_user(*, user: User, assessment_id: int) -> Assessment:

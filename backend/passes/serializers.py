@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.relations import RelatedField
@@ -26,6 +27,7 @@ from passes.models import (
     Household,
     HouseholdMember,
     PassEvent,
+    Sex,
 )
 from passes.selectors import HOUSEHOLD_FILTERS, HouseholdRow, pass_current_card, pass_token
 
@@ -97,6 +99,29 @@ class MemberSerializer(serializers.Serializer[HouseholdMember]):
 
 # --- households ---------------------------------------------------------------------
 
+NEGATIVE = gettext_lazy("Indiquez un nombre de personnes : 0 ou plus, ou laissez vide.")
+
+
+def _holder_sex() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Sex.choices,
+        allow_blank=True,
+        required=False,
+        help_text="EU food-aid categories (optional, your partner's staff only): the holder's "
+        "sex, to count women; empty when not recorded.",
+    )
+
+
+def _food_aid_count(who: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        error_messages={"min_value": NEGATIVE},
+        help_text=f"EU food-aid categories (optional, your partner's staff only): how many "
+        f"persons of the household, holder included, are {who}; null when not recorded.",
+    )
+
 
 class HouseholdListQuerySerializer(serializers.Serializer[dict[str, Any]]):
     status = serializers.ChoiceField(
@@ -137,6 +162,10 @@ class HouseholdWriteSerializer(serializers.Serializer[dict[str, Any]]):
     legal_basis = serializers.ChoiceField(choices=Household.LegalBasis.choices)
     legal_basis_recorded_on = serializers.DateField()
     members = MemberSerializer(many=True, required=False)
+    holder_sex = _holder_sex()
+    persons_with_disability = _food_aid_count("persons with a disability")
+    persons_of_foreign_background = _food_aid_count("migrants, of foreign background or minorities")
+    persons_homeless = _food_aid_count("homeless")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -260,6 +289,10 @@ class HouseholdDetailSerializer(serializers.Serializer[Household]):
     legal_basis_recorded_on = serializers.DateField()
     members = MemberSerializer(many=True, source="members.all")
     size = serializers.IntegerField()
+    holder_sex = _holder_sex()
+    persons_with_disability = _food_aid_count("persons with a disability")
+    persons_of_foreign_background = _food_aid_count("migrants, of foreign background or minorities")
+    persons_homeless = _food_aid_count("homeless")
     has_pass_elsewhere = serializers.SerializerMethodField(
         help_text="Whether the same person holds a valid pass through another partner."
     )

@@ -34,14 +34,8 @@ from shop.serializers import (
     product_data,
     sale_data,
 )
-from shop.services import (
-    basket_abandon,
-    basket_open,
-    basket_put,
-    product_by_barcode,
-    sale_checkout,
-    sale_correct,
-)
+from shop.services import basket_abandon, basket_open, basket_put, sale_checkout, sale_correct
+from stock.services import product_by_barcode
 
 SERVICE = OpenApiParameter("service", int, required=False, description="The counter.")
 

@@ -9,15 +9,12 @@ class ShopConfig(AppConfig):
     def ready(self) -> None:
         from counter.actions import (
             counter_section_register,
-            manager_section_register,
             undo_guard_register,
             verdict_action_register,
         )
         from shop.services.sales import visit_sold_refusal
         from shop.views.counter import counter_sales_link, verdict_basket_action
-        from shop.views.manage import manager_stock_section
 
         verdict_action_register("basket", verdict_basket_action)
-        manager_section_register("stock", manager_stock_section)
         undo_guard_register("sale", visit_sold_refusal)
         counter_section_register("sales", counter_sales_link)

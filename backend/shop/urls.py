@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.views import counter, manage
+from shop.views import counter
 
 app_name = "shop"
 
@@ -16,30 +16,4 @@ urlpatterns = [
     path("counter/sales/", counter.sales_today, name="sales-today"),
     path("counter/sales/<int:pk>/", counter.sale_receipt, name="receipt-of-sale"),
     path("counter/sales/<int:pk>/correct/", counter.sale_correct_view, name="sale-correct"),
-    # The manager's stock.
-    path("manage/stock/", manage.stock_home, name="stock"),
-    path("manage/stock/price-band/", manage.price_band_view, name="price-band"),
-    path("manage/stock/products/new/", manage.product_new, name="product-new"),
-    path("manage/stock/products/<int:pk>/", manage.product_detail, name="product"),
-    path("manage/stock/products/<int:pk>/price/", manage.product_price_view, name="product-price"),
-    path(
-        "manage/stock/products/<int:pk>/barcodes/",
-        manage.product_barcode_view,
-        name="product-barcode",
-    ),
-    path("manage/stock/lots/<int:pk>/loss/", manage.lot_loss_view, name="lot-loss"),
-    path("manage/stock/lots/<int:pk>/transfer/", manage.lot_transfer_view, name="lot-transfer"),
-    path("manage/stock/receipts/", manage.receipt_start_view, name="receipt-start"),
-    path("manage/stock/receipts/<int:pk>/", manage.receipt_detail, name="receipt"),
-    path("manage/stock/receipts/<int:pk>/lines/", manage.receipt_line_view, name="receipt-line"),
-    path(
-        "manage/stock/receipts/<int:pk>/lines/<int:line>/remove/",
-        manage.receipt_line_remove_view,
-        name="receipt-line-remove",
-    ),
-    path("manage/stock/receipts/<int:pk>/post/", manage.receipt_post_view, name="receipt-post"),
-    path("manage/stock/counts/", manage.count_start_view, name="count-start"),
-    path("manage/stock/counts/<int:pk>/", manage.count_detail, name="count"),
-    path("manage/stock/counts/<int:pk>/record/", manage.count_record_view, name="count-record"),
-    path("manage/stock/counts/<int:pk>/close/", manage.count_close_view, name="count-close"),
 ]

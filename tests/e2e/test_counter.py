@@ -213,7 +213,7 @@ def test_a_hand_scanner_a_revoked_card_and_a_typed_code_each_get_their_verdict(
 ):
     page = volunteer_page
     amina = pass_for(
-        social_worker_a, partner_a, convention, "Amina", members=(MemberData("3-14", "f"),)
+        social_worker_a, partner_a, convention, "Amina", members=(MemberData("3-15", "f"),)
     )
     bruno = pass_for(social_worker_a, partner_a, convention, "Bruno")
     pass_revoke(actor=social_worker_a, access_pass=bruno, reason="Déménagement")
@@ -348,7 +348,7 @@ def test_the_verdicts_fit_a_ten_inch_tablet(
         partner_a,
         convention,
         "Amina",
-        members=(MemberData("3-14", "f"), MemberData("15-24", "m"), MemberData("0-2", "f")),
+        members=(MemberData("3-15", "f"), MemberData("16-24", "m"), MemberData("0-2", "f")),
     )
     page = tablet_page(viewport)
 

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from passes.selectors import pass_token
 from shop.models import Sale
-from shop.services import ReceiptLine, product_create, service_price_set, stock_receive
+from stock.services import ReceiptLine, product_create, service_price_set, stock_receive
 from tests import factories
 from tests.e2e.fake_camera import y4m_write
 from tests.e2e.helpers_counter import (

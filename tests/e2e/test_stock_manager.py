@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from shop.models import InventoryCount, Lot, Product, StockReceipt
-from shop.services import ReceiptLine, product_create, stock_receive
+from stock.models import InventoryCount, Lot, Product, StockReceipt
+from stock.services import ReceiptLine, product_create, stock_receive
 from tests.e2e.helpers_counter import console_errors_watch
 from tests.e2e.helpers_passes import assert_no_csp_errors, log_in, today
 

@@ -66,7 +66,7 @@ def world(transactional_db):
         cpas,
         first_name="Amina",
         last_name="Benali",
-        members=(MemberData("3-14", "f"),),
+        members=(MemberData("3-15", "f"),),
         granted=True,
     )
     return {"convention": convention, "household": household}

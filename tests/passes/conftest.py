@@ -65,7 +65,7 @@ def make_household():
     """Register a household through the service, optionally with a granted assessment."""
 
     def make(actor, partner, first_name="Marie", last_name="Dupont", birth_year=1980, **kw):
-        members = kw.pop("members", [MemberData("3-14", "f"), MemberData("25-64", "m")])
+        members = kw.pop("members", [MemberData("3-15", "f"), MemberData("25-64", "m")])
         granted = kw.pop("granted", False)
         household = household_make(
             actor,

@@ -9,7 +9,7 @@ import pytest
 from passes.selectors import pass_token
 from shop.models import Basket, Sale
 from tests.factories import membership, organisation, user
-from tests.shop.conftest import NAPPIES_EAN, OIL_EAN, PASTA_EAN
+from tests.stock.conftest import NAPPIES_EAN, OIL_EAN, PASTA_EAN
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -163,7 +163,7 @@ def test_another_counters_basket_or_sale_is_not_found(tablet, pass_a, client):
 
 
 def test_a_product_sold_by_weight_takes_a_typed_weight(tablet, pass_a, manager_s, service_s):
-    from shop.services import ReceiptLine, product_create, stock_receive
+    from stock.services import ReceiptLine, product_create, stock_receive
 
     apples = product_create(
         actor=manager_s,

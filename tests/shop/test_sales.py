@@ -12,31 +12,28 @@ from django.utils import translation
 
 from comptoir.errors import ErrorKind
 from counter.services import visit_undo
-from shop.models import Basket, Lot, Sale, SaleLine, StockMovement
+from shop.models import Basket, Sale, SaleLine
 from shop.pricing import cash_round
 from shop.selectors import basket_quote
-from shop.services import (
+from shop.services import basket_abandon, basket_open, basket_put, sale_checkout, sale_correct
+from stock.models import Lot, StockMovement
+from stock.services import (
     ReceiptLine,
-    ShopRefused,
-    basket_abandon,
-    basket_open,
-    basket_put,
+    StockRefused,
     product_create,
-    sale_checkout,
-    sale_correct,
     service_price_set,
     stock_check,
     stock_receive,
 )
 from tests.factories import membership, organisation, user
-from tests.shop.conftest import NAPPIES_EAN, OIL_EAN, PASTA_EAN, scan
+from tests.stock.conftest import NAPPIES_EAN, OIL_EAN, PASTA_EAN, scan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def refusal_of(call) -> ShopRefused:
-    with pytest.raises(ShopRefused) as caught:
+def refusal_of(call) -> StockRefused:
+    with pytest.raises(StockRefused) as caught:
         call()
     return caught.value
 
@@ -263,7 +260,7 @@ def test_a_cash_checkout_takes_fefo_records_the_sale_and_gives_change(
         ("food_bank", D(1), D("0.39")),
         ("food_bank", D(1), D("1.00")),
     ]
-    assert StockMovement.objects.filter(sale=sale, kind="sale").count() == 3
+    assert sale.movements.filter(kind="sale").count() == 3
     basket.refresh_from_db()
     assert basket.status == "paid"
     assert stock_check() == []
@@ -462,7 +459,7 @@ def test_returning_an_item_the_same_day_gives_back_stock_and_budget(
         sale,
     )
     assert Lot.objects.get(product=catalogue["nappies"]).on_hand == 9
-    assert StockMovement.objects.filter(sale=correction, kind="correction").count() == 1
+    assert correction.movements.filter(kind="correction").count() == 1
     assert stock_check() == []
     basket = Basket.objects.get(sale=sale)
     assert basket_quote(basket).budget.used == D("2.89")

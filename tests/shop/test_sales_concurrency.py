@@ -10,17 +10,13 @@ import pytest
 from counter.services import visit_record
 from passes.selectors import pass_token
 from passes.services import pass_issue
-from shop.models import Lot, Sale, StockMovement
-from shop.services import (
-    ShopRefused,
-    basket_open,
-    basket_put,
-    sale_checkout,
-    stock_check,
-)
+from shop.models import Sale
+from shop.services import basket_open, basket_put, sale_checkout
+from stock.models import Lot, StockMovement
+from stock.services import StockRefused, stock_check
 from tests.concurrency import run_together
 from tests.factories import assess, convention_make, household_make
-from tests.shop.conftest import NAPPIES_EAN, OIL_EAN
+from tests.stock.conftest import NAPPIES_EAN, OIL_EAN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -52,7 +48,7 @@ def passes_for(count, social_worker, partner, service, **rules):
 def outcome(call) -> str:
     try:
         call()
-    except ShopRefused as refusal:
+    except StockRefused as refusal:
         return refusal.code
     return "sold"
 
@@ -187,7 +183,7 @@ def test_a_lot_emptied_while_a_checkout_waits_for_it_sends_it_to_the_next_lot(
 
     from django.db import connection, transaction
 
-    from shop.services import ReceiptLine, stock_receive
+    from stock.services import ReceiptLine, stock_receive
 
     oil = catalogue["oil"]
     Lot.objects.filter(product=oil).update(on_hand=D(1))  # the first lot: one bottle left

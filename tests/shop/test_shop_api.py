@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from passes.selectors import pass_token
 from shop.models import Sale
-from tests.shop.conftest import NAPPIES_EAN, OIL_EAN
+from tests.stock.conftest import NAPPIES_EAN, OIL_EAN
 
 pytestmark = pytest.mark.django_db
 

@@ -32,17 +32,8 @@ from demo.bench.seed import BATCH, BenchWorld, bench_password
 from demo.world import RuleSpec, counter_open_all_day, organisation_make, usage_rule_make, user_make
 from network.models import Organisation, Role, UsageRule, User
 from passes.models import AccessPass
-from shop.models import (
-    Barcode,
-    Basket,
-    BasketLine,
-    Lot,
-    Product,
-    Sale,
-    SaleLine,
-    ServicePrice,
-    StockMovement,
-)
+from shop.models import Basket, BasketLine, Sale, SaleLine
+from stock.models import Barcode, Lot, Product, ServicePrice, StockMovement
 
 SELLER = "bench.vendeur"
 PRODUCTS = 1000

@@ -26,6 +26,8 @@ class DemoHousehold:
     notes: str
     services: tuple[str, ...] = ()  # empty: every service of the convention
     days_ago: int = 30  # when the current pass was issued, if the year allows
+    # EU food-aid categories the partner recorded (Household.FOOD_AID_FIELDS): optional.
+    food_aid: tuple[tuple[str, str | int], ...] = ()
 
 
 HOUSEHOLDS = [
@@ -38,7 +40,7 @@ HOUSEHOLDS = [
         "5000",
         "Namur",
         "fr",
-        (("3-14", "f"), ("3-14", "m")),
+        (("3-15", "f"), ("3-15", "m")),
         "active",
         ("low_income", "family_change"),
         "Séparation récente ; revenus d'intégration en cours d'ouverture.",
@@ -78,7 +80,7 @@ HOUSEHOLDS = [
         "5000",
         "Salzinnes",
         "fr",
-        (("25-64", "f"), ("0-2", "m"), ("3-14", "f")),
+        (("25-64", "f"), ("0-2", "m"), ("3-15", "f")),
         "expiring",
         ("debt", "low_income"),
         "Plan de règlement collectif de dettes en cours.",
@@ -96,6 +98,7 @@ HOUSEHOLDS = [
         ("low_income",),
         "Vit seule ; GRAPA demandée.",
         days_ago=60,
+        food_aid=(("holder_sex", "f"),),
     ),
     DemoHousehold(
         "cpas-namur",
@@ -105,7 +108,7 @@ HOUSEHOLDS = [
         "5100",
         "Jambes",
         "fr",
-        (("25-64", "f"), ("3-14", "m"), ("3-14", "m"), ("15-24", "f")),
+        (("25-64", "f"), ("3-15", "m"), ("3-15", "m"), ("16-24", "f")),
         "replaced",
         ("waiting_benefits", "housing"),
         "Allocations familiales en attente ; logement trop petit, demande en cours.",
@@ -133,11 +136,12 @@ HOUSEHOLDS = [
         "5002",
         "Saint-Servais",
         "fr",
-        (("15-24", "m"),),
+        (("16-24", "m"),),
         "active",
         ("health", "low_income"),
         "Incapacité de travail de longue durée.",
         services=("la-cigogne",),
+        food_aid=(("holder_sex", "f"), ("persons_with_disability", 1)),
         days_ago=20,
     ),
     DemoHousehold(
@@ -162,7 +166,7 @@ HOUSEHOLDS = [
         "5000",
         "Salzinnes",
         "fr",
-        (("3-14", "f"),),
+        (("3-15", "f"),),
         "expired",
         ("family_change",),
         "Famille monoparentale depuis peu.",
@@ -189,7 +193,7 @@ HOUSEHOLDS = [
         "5000",
         "Namur",
         "fr",
-        (("0-2", "f"), ("3-14", "m")),
+        (("0-2", "f"), ("3-15", "m")),
         "active",
         ("low_income",),
         "Suivi prénatal et petite enfance ; revenus faibles.",

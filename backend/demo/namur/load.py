@@ -15,18 +15,8 @@ from network.models import Convention, Membership, Organisation, UsageRule, User
 from passes import services as passes
 from passes.models import AccessPass, Assessment, Household, PassCard, PassEvent
 from schedules.models import Appointment, OpeningRule
-from shop.models import (
-    Barcode,
-    Basket,
-    BasketLine,
-    Lot,
-    PriceBand,
-    Product,
-    Sale,
-    SaleLine,
-    ServicePrice,
-    StockMovement,
-)
+from shop.models import Basket, BasketLine, Sale, SaleLine
+from stock.models import Barcode, Lot, PriceBand, Product, ServicePrice, StockMovement
 
 # What the demo makes, counted before and after to tell whether a run added anything.
 MADE: tuple[type[models.Model], ...] = (

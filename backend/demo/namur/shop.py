@@ -55,16 +55,14 @@ from network.models import Organisation, User
 from passes.models import AccessPass, PassEvent
 from passes.tokens import human_code_display
 from schedules.selectors import Session, opening_sessions_between
-from shop.models import Product, Sale
+from shop.models import Sale
 from shop.selectors import basket_quote
-from shop.services import (
+from shop.services import basket_open, basket_put, sale_checkout, sale_correct
+from stock.models import Product
+from stock.services import (
     ReceiptLine,
-    basket_open,
-    basket_put,
     price_band_set,
     product_create,
-    sale_checkout,
-    sale_correct,
     service_price_set,
     stock_receive,
 )

@@ -7,7 +7,7 @@ pays is a share of them (or a fixed price) set per shop within its price band.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shop.models import Lot, Product
+from stock.models import Lot, Product
 
 DRY = Product.Category.DRY
 FRESH = Product.Category.FRESH

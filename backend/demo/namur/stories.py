@@ -84,6 +84,7 @@ def household_load(
         legal_basis=legal_basis,
         recorded_on=registered_on,
         members=[passes.MemberData(age_band=a, sex=s) for a, s in spec.members],
+        **dict(spec.food_aid),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comptoir.errors import ErrorKind
 from network.audit import audit_record, audit_view
@@ -48,6 +49,55 @@ def household_dates_check(household: Household, today: date) -> None:
         )
 
 
+def _above_size_message(field: str, count: int, size: int) -> str:
+    """The sentence for a category counting more persons than the household has."""
+    sentences = {
+        "persons_with_disability": ngettext(
+            "%(count)s personnes en situation de handicap : le ménage ne compte qu'une personne.",
+            "%(count)s personnes en situation de handicap : le ménage n'en compte que %(size)s.",
+            size,
+        ),
+        "persons_of_foreign_background": ngettext(
+            "%(count)s personnes migrantes, d'origine étrangère ou d'une minorité : le ménage "
+            "ne compte qu'une personne.",
+            "%(count)s personnes migrantes, d'origine étrangère ou d'une minorité : le ménage "
+            "n'en compte que %(size)s.",
+            size,
+        ),
+        "persons_homeless": ngettext(
+            "%(count)s personnes sans abri : le ménage ne compte qu'une personne.",
+            "%(count)s personnes sans abri : le ménage n'en compte que %(size)s.",
+            size,
+        ),
+    }
+    return sentences[field] % {"count": count, "size": size}
+
+
+def household_categories_check(household: Household, size: int) -> None:
+    """Each recorded EU food-aid count is a number of the household's `size` persons
+    (holder included): refuses `category_negative` or `category_above_size`, naming the
+    field. The forms and the API refuse a negative number first; this is the rule every
+    caller meets."""
+    for field in Household.FOOD_AID_COUNTS:
+        count = getattr(household, field)
+        if count is None:
+            continue
+        if count < 0:
+            refuse(
+                _("Indiquez un nombre de personnes : 0 ou plus, ou laissez vide."),
+                code="category_negative",
+                field=field,
+                kind=ErrorKind.INVALID,
+            )
+        if count > size:
+            refuse(
+                _above_size_message(field, count, size),
+                code="category_above_size",
+                field=field,
+                kind=ErrorKind.INVALID,
+            )
+
+
 def _household_fill(household: Household, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         setattr(household, name, value)
@@ -73,15 +123,19 @@ def household_register(
     """Register a household for `partner`. `fields` are validated model fields.
 
     Refuses with `household_exists` when the partner already registered the same
-    person (same names and year of birth): their file should be opened instead; and
-    with `birth_year_out_of_range` or `legal_basis_in_future`.
+    person (same names and year of birth): their file should be opened instead; with
+    `birth_year_out_of_range` or `legal_basis_in_future`; and with `category_negative`
+    or `category_above_size` (an EU food-aid count beyond the household). Nothing is
+    saved when it refuses.
     """
     household = Household(partner=partner, created_by=actor)
     _household_fill(household, fields)
+    others = list(members)
     household_dates_check(household, timezone.localdate())
+    household_categories_check(household, 1 + len(others))
     _refuse_duplicate(household)
     household.save()
-    _members_replace(household, members)
+    _members_replace(household, others)
     audit_record(actor=actor, action="household.register", target=household, organisation=partner)
     return household
 
@@ -120,18 +174,25 @@ def household_update(
 ) -> Household:
     """Change a household's file; `members`, when given, replaces the composition.
 
-    The dates are checked as at registration when they change (an untouched year of
-    birth that has since left the bounds does not block another correction).
+    Locks the household's row. The dates are checked as at registration when they
+    change (an untouched year of birth that has since left the bounds does not block
+    another correction); the EU food-aid counts always, against the new size. Nothing
+    is saved when it refuses. The audit entry names the fields changed, never their
+    values (the food-aid categories are sensitive).
     """
     household = Household.objects.select_for_update().get(pk=household.pk)
     before = (household.birth_year, household.legal_basis_recorded_on)
     _household_fill(household, fields)
     if (household.birth_year, household.legal_basis_recorded_on) != before:
         household_dates_check(household, timezone.localdate())
+    others = None if members is None else list(members)
+    # Checked whenever the file changes: fewer members may leave a count above the size.
+    size = 1 + (household.members.count() if others is None else len(others))
+    household_categories_check(household, size)
     _refuse_duplicate(household)
     household.save()
-    if members is not None:
-        _members_replace(household, members)
+    if others is not None:
+        _members_replace(household, others)
     audit_record(
         actor=actor,
         action="household.update",

@@ -26,24 +26,19 @@ from django.utils.translation import gettext as _
 from comptoir.errors import ErrorKind
 from comptoir.money import euros
 from counter.models import Visit
+from counter.selectors import household_size_at
 from network.access import Perm, has_perm
 from network.audit import audit_record
 from network.models import Organisation, User
-from shop.models import Basket, BasketLine, Lot, Product, Sale, SaleLine, StockMovement
-from shop.pricing import Plan, Take, cash_round, plan_takes
-from shop.selectors import (
-    Budget,
-    Quote,
-    basket_quote,
-    budget_for,
-    household_size_at,
-    lots_fefo,
-    lots_needed,
-    service_prices,
-)
-from shop.services.catalogue import product_find
-from shop.services.common import quantity_check, quantity_format, reason_clean, refuse
-from shop.services.stock import lots_add, refuse_short, takes_write
+from shop.models import Basket, BasketLine, Sale, SaleLine
+from shop.pricing import cash_round
+from shop.selectors import Budget, Quote, basket_quote, budget_for
+from stock.models import Lot, Product, StockMovement
+from stock.selectors import lots_fefo, lots_needed, service_prices
+from stock.services.catalogue import product_find
+from stock.services.common import quantity_check, quantity_format, reason_clean, refuse
+from stock.services.ledger import refuse_short, takes_return, takes_write
+from stock.takes import Plan, plan_takes, returns_plan
 
 SHOP_KINDS = frozenset({Organisation.ServiceKind.SHOP, Organisation.ServiceKind.COOP})
 
@@ -359,7 +354,7 @@ def sale_checkout(
         tendered=tendered,
     )
     _lines_write(sale, plan)
-    takes_write(plan, actor=actor, kind=StockMovement.Kind.SALE, moment=moment, sale=sale)
+    takes_write(plan, actor=actor, kind=StockMovement.Kind.SALE, moment=moment, source=sale)
     Basket.objects.filter(pk=basket.pk).update(status=Basket.Status.PAID)
     return Checkout(sale)
 
@@ -445,7 +440,7 @@ def sale_correct(
                 field="returns",
                 kind=ErrorKind.INVALID,
             )
-    plan = _return_plan(left, returns)
+    plan = returns_plan(left, returns)
     due = plan.amount_due
     paid = cash_round(due, service.country) if sale.payment == Sale.Payment.CASH else due
     correction = Sale.objects.create(
@@ -462,19 +457,7 @@ def sale_correct(
         reason=reason,
     )
     _lines_write(correction, plan, sign=-1)
-    lots_add(Lot.objects.all(), {take.lot.pk: take.quantity for take in plan.takes})
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            lot_id=take.lot.pk,
-            kind=StockMovement.Kind.CORRECTION,
-            quantity=take.quantity,
-            at=moment,
-            actor=actor,
-            reason=reason,
-            sale=correction,
-        )
-        for take in plan.takes
-    )
+    takes_return(plan, actor=actor, moment=moment, reason=reason, source=correction)
     audit_record(
         actor=actor,
         action="sale.correct",
@@ -502,32 +485,6 @@ def _left_by_lot(sale: Sale) -> dict[tuple[int, int], tuple[Decimal, Decimal, De
         )
         for row in rows
     }
-
-
-def _return_plan(
-    left: Mapping[tuple[int, int], tuple[Decimal, Decimal, Decimal]],
-    returns: Mapping[int, Decimal],
-) -> Plan:
-    """Which lots take back what: the last lot taken first (a correction of the last item)."""
-    takes = []
-    wanted = dict(returns)
-    for (product_id, lot_id), (quantity, unit_price, market_unit_price) in sorted(
-        left.items(), key=lambda item: item[0][1], reverse=True
-    ):
-        need = wanted.get(product_id, Decimal(0))
-        if need <= 0 or quantity <= 0:
-            continue
-        back = min(need, quantity)
-        wanted[product_id] = need - back
-        takes.append(
-            Take(
-                lot=Lot(pk=lot_id, product_id=product_id),
-                quantity=back,
-                unit_price=unit_price,
-                market_unit_price=market_unit_price,
-            )
-        )
-    return Plan(tuple(takes), {})
 
 
 def visit_sold_refusal(visit: Visit) -> str | None:

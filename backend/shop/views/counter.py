@@ -28,15 +28,9 @@ from shop.selectors import (
     sales_of_day,
     shop_offer,
 )
-from shop.services import (
-    ShopRefused,
-    basket_abandon,
-    basket_open,
-    basket_put,
-    sale_checkout,
-    sale_correct,
-)
+from shop.services import basket_abandon, basket_open, basket_put, sale_checkout, sale_correct
 from shop.services.sales import SHOP_KINDS
+from stock.services import StockRefused
 
 COUNTER_ROLES = (Role.VOLUNTEER, Role.MANAGER)
 
@@ -147,7 +141,7 @@ def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
     product = request.POST.get("product", "")
     try:
         if quantity is None:
-            raise ShopRefused(
+            raise StockRefused(
                 translation.gettext("Indiquez une quantité en chiffres."),
                 code="quantity_invalid",
             )
@@ -160,7 +154,7 @@ def basket_put_view(request: MemberRequest, pk: int) -> HttpResponse:
             quantity=quantity,
             add=request.POST.get("mode", "add") != "set",
         )
-    except ShopRefused as refusal:
+    except StockRefused as refusal:
         error = refusal.message
     context = _basket_context(request, basket, quote, error=error)
     template = "shop/basket.html#live" if request.htmx else "shop/basket.html"
@@ -179,7 +173,7 @@ def basket_checkout_view(request: MemberRequest, pk: int) -> HttpResponse:
     tendered_amount = decimal_typed(tendered) if tendered else None
     try:
         if tendered and tendered_amount is None:
-            raise ShopRefused(
+            raise StockRefused(
                 translation.gettext(
                     "Indiquez le montant reçu en chiffres, par exemple 20 ou 7,50."
                 ),
@@ -192,7 +186,7 @@ def basket_checkout_view(request: MemberRequest, pk: int) -> HttpResponse:
             payment=request.POST.get("payment", ""),
             tendered=tendered_amount,
         )
-    except ShopRefused as refusal:
+    except StockRefused as refusal:
         context = _basket_context(request, basket, error=refusal.message)
         context["offer"] = shop_offer(basket.service, timezone.localdate())
         return render(request, "shop/basket.html", context, status=422)
@@ -207,7 +201,7 @@ def basket_abandon_view(request: MemberRequest, pk: int) -> HttpResponse:
         basket_abandon(
             actor=request.user, service=request.membership.organisation, basket_id=basket.pk
         )
-    except ShopRefused as refusal:
+    except StockRefused as refusal:
         messages.error(request, refusal.message)
     else:
         messages.info(request, translation.gettext("Panier abandonné : rien n'a été vendu."))
@@ -270,7 +264,7 @@ def sale_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
             returns=returns,
         )
-    except ShopRefused as refusal:
+    except StockRefused as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(

@@ -172,7 +172,7 @@ def test_the_household_page_warns_of_a_pass_through_another_partner(
         first_name="Helene",
         last_name="Dupont Lefevre",
         birth_year=1984,
-        members=(MemberData("3-14", "f"), MemberData("0-2", "m")),
+        members=(MemberData("3-15", "f"), MemberData("0-2", "m")),
         granted=True,
     )
     log_in(page, base, "sw.a", "social_worker")

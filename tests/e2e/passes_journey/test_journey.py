@@ -65,8 +65,8 @@ def test_a_social_worker_registers_assesses_issues_prints_and_replaces_a_card(
     page.fill("#id_commune", "Namur")
     page.select_option("#id_language", "fr")
     page.select_option("#id_legal_basis", "public_task")
-    page.fill("#id_members_3_14_f", "1")
-    page.fill("#id_members_3_14_m", "1")
+    page.fill("#id_members_3_15_f", "1")
+    page.fill("#id_members_3_15_m", "1")
     with page.expect_response(_post_to("/households/new/")) as posted:
         page.click("button.button-primary:has-text('Enregistrer le ménage')")
     assert posted.value.status == 422
@@ -75,7 +75,7 @@ def test_a_social_worker_registers_assesses_issues_prints_and_replaces_a_card(
     assert Household.objects.filter(partner=partner_a).count() == 1
     # What was typed stays typed.
     assert page.input_value("#id_last_name") == "Dupont-Lefèvre"
-    assert page.input_value("#id_members_3_14_m") == "1"
+    assert page.input_value("#id_members_3_15_m") == "1"
     shot(page, "passes-household-form-error")
 
     page.fill("#id_postal_code", "5000")
@@ -85,8 +85,8 @@ def test_a_social_worker_registers_assesses_issues_prints_and_replaces_a_card(
     assert page.url == f"{base}/households/{household.pk}/"
     assert household.first_name == "Hélène"
     assert sorted((m.age_band, m.sex) for m in household.members.all()) == [
-        ("3-14", "f"),
-        ("3-14", "m"),
+        ("3-15", "f"),
+        ("3-15", "m"),
     ]
     expect(page.locator("h1")).to_have_text("Hélène DUPONT-LEFÈVRE")
     expect(page.locator(".messages")).to_contain_text("Ménage enregistré")

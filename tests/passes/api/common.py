@@ -9,7 +9,7 @@ NEW_HOUSEHOLD = {
     "language": "fr",
     "legal_basis": "consent",
     "legal_basis_recorded_on": "2026-03-01",
-    "members": [{"age_band": "3-14", "sex": "f"}, {"age_band": "0-2", "sex": "m"}],
+    "members": [{"age_band": "3-15", "sex": "f"}, {"age_band": "0-2", "sex": "m"}],
 }
 
 OUTSIDERS = ["volunteer_s", "manager_s", "coordinator"]

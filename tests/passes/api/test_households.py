@@ -200,7 +200,7 @@ def test_an_invalid_registration_says_why_in_french_and_saves_nothing(api, socia
         "birth_year": 1850,
         "last_name": "",
         "legal_basis_recorded_on": "2026-04-01",
-        "members": [{"age_band": "3-14", "sex": "q"}],
+        "members": [{"age_band": "3-15", "sex": "q"}],
     }
     response = api.post("/api/households/", invalid, format="json")
     assert response.status_code == 400
@@ -273,7 +273,7 @@ def test_a_household_file_shows_members_passes_and_assessments_without_notes(
     body = response.json()
     assert body["first_name"] == "Marie"
     assert body["size"] == 3
-    assert body["members"] == [{"age_band": "3-14", "sex": "f"}, {"age_band": "25-64", "sex": "m"}]
+    assert body["members"] == [{"age_band": "3-15", "sex": "f"}, {"age_band": "25-64", "sex": "m"}]
     assert body["has_pass_elsewhere"] is False
     [summary] = body["passes"]
     assert summary["id"] == pass_a.pk

@@ -51,7 +51,10 @@ def household_form(first_name: str, last_name: str, postal_code: str = "5000") -
         "legal_basis": "public_task",
         "legal_basis_recorded_on": "2026-02-01",
         member_field_name("25-64", "f"): "1",
-        member_field_name("3-14", "m"): "2",
+        member_field_name("3-15", "m"): "2",
+        # The EU food-aid categories go with the rest of the file, and are as guarded.
+        "holder_sex": "f",
+        "persons_homeless": "1",
     }
 
 
@@ -242,6 +245,14 @@ API_ACTIONS = [
         "patch",
         _api_household,
         lambda w: {"postal_code": "5100"},
+        changes=True,
+    ),
+    Action(
+        "household_categories_update",
+        API,
+        "patch",
+        _api_household,
+        lambda w: {"holder_sex": "f", "persons_with_disability": 1, "persons_homeless": 2},
         changes=True,
     ),
     Action("assessment_list", API, "get", lambda w: _api_household(w) + "assessments/"),

@@ -47,6 +47,9 @@ def send(client, action: Action, w: World):
     return method(url, data or {}, headers=action.headers)
 
 
+FOOD_AID_FIELDS = Household.FOOD_AID_FIELDS
+
+
 def partner_a_records(w: World) -> dict:
     """Everything of partner A an action could change."""
     partner = w.partner_a
@@ -54,7 +57,9 @@ def partner_a_records(w: World) -> dict:
         "households": list(
             Household.objects.filter(partner=partner)
             .order_by("pk")
-            .values_list("pk", "first_name", "last_name", "postal_code", "updated_at")
+            .values_list(
+                "pk", "first_name", "last_name", "postal_code", "updated_at", *FOOD_AID_FIELDS
+            )
         ),
         "members": list(
             HouseholdMember.objects.filter(household__partner=partner)

@@ -45,6 +45,7 @@ OWNER = {
     "household_create_for_partner_a-api": 201,
     "household_detail-api": 200,
     "household_update-api": 200,
+    "household_categories_update-api": 200,
     "assessment_list-api": 200,
     "assessment_record-api": 201,
     "assessment_notes-api": 200,

@@ -13,15 +13,13 @@ from rest_framework.test import APIClient
 from counter.services import visit_record
 from passes.selectors import pass_token
 from schedules.models import OpeningRule
-from shop.models import Lot
-from shop.services import (
+from shop.services import basket_open, basket_put, sale_checkout
+from stock.models import Lot
+from stock.services import (
     ReceiptLine,
-    basket_open,
-    basket_put,
     inventory_start,
     product_create,
     receipt_start,
-    sale_checkout,
     stock_receive,
 )
 
@@ -87,10 +85,10 @@ def real_ids(world, service_s, volunteer_s, manager_s) -> dict[str, int]:
     count = inventory_start(actor=manager_s, service=service_s)
     return {
         "/api/shop/baskets/{id}": basket.pk,
-        "/api/shop/catalogue/{id}": rice.pk,
-        "/api/shop/receipts/{id}": receipt.pk,
-        "/api/shop/counts/{id}": count.pk,
-        "/api/shop/lots/{id}": Lot.objects.get(product=rice).pk,
+        "/api/stock/catalogue/{id}": rice.pk,
+        "/api/stock/receipts/{id}": receipt.pk,
+        "/api/stock/counts/{id}": count.pk,
+        "/api/stock/lots/{id}": Lot.objects.get(product=rice).pk,
         "/api/shop/sales/{id}": sale.pk,
         "/api/households/{id}": w.household.pk,
         "/api/assessments/{id}": w.assessment.pk,
