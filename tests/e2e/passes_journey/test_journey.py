@@ -90,8 +90,8 @@ def test_a_social_worker_registers_assesses_issues_prints_and_replaces_a_card(
     ]
     expect(page.locator("h1")).to_have_text("Hélène DUPONT-LEFÈVRE")
     expect(page.locator(".messages")).to_contain_text("Ménage enregistré")
-    expect(page.locator("body")).to_contain_text("3 à 14 ans · Femme")
-    expect(page.locator("body")).to_contain_text("3 à 14 ans · Homme")
+    expect(page.locator("body")).to_contain_text("3 à 15 ans · Femme")
+    expect(page.locator("body")).to_contain_text("3 à 15 ans · Homme")
     assert page.locator("[data-warning=pass-elsewhere]").count() == 0
 
     # The social assessment.
