@@ -73,6 +73,7 @@ class CounterScanApi(UserLanguageApiView):
             service=service,
             user=user,
             idempotency_key=data["idempotency_key"],
+            units=data["units"],
         )
         return Response(
             verdict_data(verdict),

@@ -30,6 +30,9 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     idempotency_key = models.CharField(max_length=64)
+    # How much of a meal rule this visit uses: the meals served now at a social
+    # restaurant (1 everywhere else, where a visit counts once).
+    units = models.PositiveSmallIntegerField(_("repas servis"), default=1)
     undone_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -57,6 +60,7 @@ class Visit(models.Model):
             models.UniqueConstraint(
                 fields=["service", "idempotency_key"], name="visit_once_per_idempotency_key"
             ),
+            models.CheckConstraint(name="visit_units_positive", condition=Q(units__gte=1)),
             models.CheckConstraint(
                 name="visit_refusal_has_reason",
                 condition=Q(accepted=True, reason="") | Q(accepted=False) & ~Q(reason=""),

@@ -53,6 +53,12 @@ class ScanRequestSerializer(serializers.Serializer[dict[str, Any]]):
         allow_null=True,
         help_text="The counter (collective service id); optional when the caller has one.",
     )
+    units = serializers.IntegerField(
+        required=False,
+        default=1,
+        help_text="At a social restaurant, the meals served now (1 to 20), counted against "
+        "the pass's meals; 1 everywhere else.",
+    )
 
 
 class AllowanceSerializer(serializers.Serializer[dict[str, Any]]):
@@ -77,6 +83,7 @@ class VerdictSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField(help_text="Empty when accepted, else one refusal code.")
     message = serializers.CharField(help_text="One sentence in the caller's language.")
     visit = serializers.IntegerField()
+    units = serializers.IntegerField(help_text="Meals served with this visit (1 elsewhere).")
     at = serializers.DateTimeField()
     first_name = serializers.CharField()
     household_size = serializers.IntegerField(allow_null=True)
@@ -112,6 +119,7 @@ def verdict_data(verdict: Verdict) -> dict[str, Any]:
         "reason": verdict.reason,
         "message": verdict.message,
         "visit": verdict.visit.pk,
+        "units": verdict.visit.units,
         "at": timezone.localtime(verdict.visit.at).isoformat(),
         "first_name": verdict.first_name,
         "household_size": verdict.household_size,

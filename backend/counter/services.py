@@ -12,7 +12,8 @@ Refusal codes, by what a volunteer should understand:
 - the pass: `replaced`, `revoked`, `suspended`, `expired`, `not_yet_valid`,
   `convention_ended`;
 - this counter: `not_valid_here`, `counter_closed`, `appointment_required`;
-- its quota: `already_served`, `quota_used_up`.
+- its quota: `already_served`, `quota_used_up`, `parcel_already_given`,
+  `no_meals_left`, `not_enough_meals` (more meals asked than are left), `cap_reached`.
 """
 
 import re
@@ -42,6 +43,8 @@ from schedules.selectors import Session, counter_session_now
 
 # A client-made key: a UUID, or any 8–64 characters of letters, digits, "-" and "_".
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Meals served at once at a social restaurant: more is a typing slip.
+MEALS_AT_ONCE_MAX = 20
 
 
 class ScanRefused(DomainError):
@@ -71,6 +74,24 @@ class Usage:
     per_rule: tuple[RuleUsage | None, ...]
 
 
+def _units_check(units: int, service: Organisation) -> None:
+    """Meals served now: 1 to MEALS_AT_ONCE_MAX at a social restaurant, 1 elsewhere."""
+    if not 1 <= units <= MEALS_AT_ONCE_MAX:
+        raise ScanRefused(
+            _("Indiquez un nombre de repas de 1 à %(max)d.") % {"max": MEALS_AT_ONCE_MAX},
+            field="units",
+            code="units_invalid",
+            kind=ErrorKind.INVALID,
+        )
+    if units > 1 and service.service_kind != Organisation.ServiceKind.RESTAURANT:
+        raise ScanRefused(
+            _("Plusieurs repas à la fois se comptent seulement dans un restaurant social."),
+            field="units",
+            code="units_not_here",
+            kind=ErrorKind.INVALID,
+        )
+
+
 # --- the verdict ---------------------------------------------------------------------
 
 
@@ -81,6 +102,7 @@ def visit_record(
     user: User,
     idempotency_key: str,
     moment: datetime | None = None,
+    units: int = 1,
 ) -> Verdict:
     """Decide whether the card in `text` is good at `service` now, and record the visit.
 
@@ -89,7 +111,9 @@ def visit_record(
     is refused `already_served`. Idempotent per (service, `idempotency_key`): a
     retried request records nothing and returns the first verdict, whole
     (`replayed`). Raises `ScanRefused` (`idempotency_key_invalid`) only when the
-    request has no usable key; a bad card is a refused visit, never an error.
+    request has no usable key, and (`units_invalid`, `units_not_here`) when `units`,
+    the meals served now at a social restaurant, is not 1 to MEALS_AT_ONCE_MAX; a bad
+    card is a refused visit, never an error.
     """
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
         raise ScanRefused(
@@ -98,13 +122,16 @@ def visit_record(
             code="idempotency_key_invalid",
             kind=ErrorKind.INVALID,
         )
+    _units_check(units, service)
     moment = moment or timezone.now()
     card = card_read(text)
     try:
         with transaction.atomic():
             if card.pass_id is None or card.card_version is None:
                 return _refuse_without_pass(service, user, idempotency_key, moment, card.refusal)
-            return _decide(service, user, idempotency_key, moment, card.pass_id, card.card_version)
+            return _decide(
+                service, user, idempotency_key, moment, card.pass_id, card.card_version, units
+            )
     except IntegrityError:
         # The same key raced itself in (no pass row to queue on): the first one won.
         return _replay(service, idempotency_key)
@@ -196,6 +223,7 @@ def _decide(
     moment: datetime,
     pass_id: int,
     card_version: int,
+    units: int = 1,
 ) -> Verdict:
     today = timezone.localdate(moment)
     session, next_session = counter_session_now(service=service, moment=moment)
@@ -214,11 +242,11 @@ def _decide(
     exhausted = None
     if not reason:
         allowances = _allowances(rules, usage, household_size, today)
-        reason, exhausted = _counter_refusal(access_pass, session, usage, allowances, moment)
+        reason, exhausted = _counter_refusal(access_pass, session, usage, allowances, moment, units)
     if not reason:
         # The allowances shown are what is left after this visit.
         allowances = [
-            _with_next_on(replace(a, used=a.used + 1), today, usage.per_rule[index])
+            _with_next_on(replace(a, used=a.used + _uses(a, units)), today, usage.per_rule[index])
             if a.quantity is not None
             else a
             for index, a in enumerate(allowances)
@@ -233,6 +261,7 @@ def _decide(
             reason=reason,
             recorded_by=user,
             idempotency_key=key,
+            units=units,
         ),
         first_name=access_pass.household.first_name,
         household_size=household_size,
@@ -246,12 +275,27 @@ def _decide(
     return verdict
 
 
+def _uses(allowance: Allowance, units: int) -> int:
+    """How much of `allowance` a visit of `units` meals uses: the meals for a meal rule,
+    one for the others."""
+    return units if allowance.kind == RuleKind.MEAL_TICKETS else 1
+
+
+# The refusal for a rule used up, by its kind (a visit rule of one per period: "already served").
+USED_UP_REASONS = {
+    RuleKind.PARCELS: "parcel_already_given",
+    RuleKind.MEAL_TICKETS: "no_meals_left",
+    RuleKind.USES: "cap_reached",
+}
+
+
 def _counter_refusal(
     access_pass: ScanPass,
     session: Session | None,
     usage: Usage,
     allowances: list[Allowance],
     moment: datetime,
+    units: int = 1,
 ) -> tuple[str, Allowance | None]:
     """This counter's rules for a good pass: ("", None) or (code, the rule used up)."""
     if not access_pass.valid_here:
@@ -265,7 +309,13 @@ def _counter_refusal(
         return "already_served", None
     exhausted = next((a for a in allowances if a.remaining == 0), None)
     if exhausted is None:
-        return "", None
+        short = next(
+            (a for a in allowances if a.remaining is not None and a.remaining < _uses(a, units)),
+            None,
+        )
+        return ("not_enough_meals", short) if short else ("", None)
+    if exhausted.kind in USED_UP_REASONS:
+        return USED_UP_REASONS[RuleKind(exhausted.kind)], exhausted
     return ("already_served" if exhausted.quantity == 1 else "quota_used_up"), exhausted
 
 
@@ -294,22 +344,29 @@ def _usage(
     )
     rows = Visit.objects.filter(
         Q(service=service, idempotency_key=key) | (counted & Q(at__gte=since))
-    ).values_list("pk", "at", "idempotency_key")
+    ).values_list("pk", "at", "idempotency_key", "units")
     replay_id = None
-    visits = []
-    for pk, at, visit_key in rows:
+    visits: list[tuple[datetime, int]] = []
+    for pk, at, visit_key, units in rows:
         if visit_key == key:
             replay_id = pk
         else:
-            visits.append(at)
+            visits.append((at, units))
     per_rule: list[RuleUsage | None] = []
-    for start in starts:
+    for rule, start in zip(rules, starts, strict=True):
         if start is None:
             per_rule.append(None)
             continue
-        in_period = [at for at in visits if at >= start]
-        per_rule.append(RuleUsage(used=len(in_period), first_at=min(in_period, default=None)))
-    return Usage(replay_id, max(visits, default=None), tuple(per_rule))
+        in_period = [(at, units) for at, units in visits if at >= start]
+        # A meal rule counts the meals served; the others count the visits.
+        used = (
+            sum(units for _at, units in in_period)
+            if rule.kind == RuleKind.MEAL_TICKETS
+            else len(in_period)
+        )
+        first_at = min((at for at, _units in in_period), default=None)
+        per_rule.append(RuleUsage(used=used, first_at=first_at))
+    return Usage(replay_id, max((at for at, _units in visits), default=None), tuple(per_rule))
 
 
 def _allowances(
@@ -322,7 +379,7 @@ def _allowances(
             allowances.append(Allowance(rule.kind, rule.period, budget_cents=budget))
         elif used is not None:
             allowance = Allowance(
-                rule.kind, rule.period, quantity=rule.quantity or 0, used=used.used
+                rule.kind, rule.period, quantity=rule.quantity_for(household_size), used=used.used
             )
             allowances.append(_with_next_on(allowance, today, used))
     return allowances

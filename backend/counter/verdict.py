@@ -28,6 +28,7 @@ def period_words() -> dict[str, str]:
         RulePeriod.WEEK: _("cette semaine"),
         RulePeriod.FORTNIGHT: _("sur 14 jours"),
         RulePeriod.MONTH: _("ce mois-ci"),
+        RulePeriod.YEAR: _("cette année"),
     }
 
 
@@ -38,7 +39,7 @@ def day_words(day: date) -> str:
 def period_window(period: str, today: date) -> tuple[date, date | None]:
     """(first day counted, first day of the next period) for a rule's period.
 
-    Day, week (Monday) and month are calendar periods; a fortnight is the last
+    Day, week (Monday), month and year are calendar periods; a fortnight is the last
     14 days, so « one parcel every two weeks » comes back 14 days after the last one.
     """
     if period == RulePeriod.DAY:
@@ -49,6 +50,8 @@ def period_window(period: str, today: date) -> tuple[date, date | None]:
     if period == RulePeriod.MONTH:
         first = today.replace(day=1)
         return first, (first + timedelta(days=32)).replace(day=1)
+    if period == RulePeriod.YEAR:
+        return today.replace(month=1, day=1), today.replace(year=today.year + 1, month=1, day=1)
     return today - timedelta(days=13), None
 
 
@@ -105,7 +108,7 @@ class Allowance:
             none_left = {
                 RuleKind.VISITS: _("Plus aucun passage"),
                 RuleKind.PARCELS: _("Plus aucun colis"),
-                RuleKind.MEAL_TICKETS: _("Plus aucun ticket-repas"),
+                RuleKind.MEAL_TICKETS: _("Plus aucun repas"),
                 RuleKind.USES: _("Plus aucune utilisation"),
             }[RuleKind(self.kind)]
             text = f"{none_left} {period_words()[self.period]}"
@@ -120,7 +123,7 @@ class Allowance:
                 "%(count)d colis restant", "%(count)d colis restants", remaining
             ),
             RuleKind.MEAL_TICKETS: ngettext(
-                "%(count)d ticket-repas restant", "%(count)d tickets-repas restants", remaining
+                "%(count)d repas restant", "%(count)d repas restants", remaining
             ),
             RuleKind.USES: ngettext(
                 "%(count)d utilisation restante", "%(count)d utilisations restantes", remaining
@@ -146,7 +149,19 @@ def counter_refusal_messages() -> dict[str, str]:
         "quota_used_up": _(
             "Quota épuisé : %(quota)s déjà utilisés %(period)s ; à nouveau le %(day)s."
         ),
+        "parcel_already_given": _("Colis déjà donné %(period)s : prochain colis le %(day)s."),
+        "no_meals_left": _("Plus aucun repas %(period)s : à nouveau le %(day)s."),
+        "not_enough_meals": _(
+            "Il ne reste que %(left)s repas %(period)s : servez-en %(left)s au plus."
+        ),
+        "cap_reached": _("Plafond atteint %(period)s : à nouveau le %(day)s."),
     }
+
+
+# Refusals that name the rule used up (`Verdict.exhausted`) and when it comes back.
+EXHAUSTED_REASONS = frozenset(
+    {"already_served", "quota_used_up", "parcel_already_given", "no_meals_left", "cap_reached"}
+)
 
 
 @dataclass(frozen=True)
@@ -158,7 +173,7 @@ class Verdict:
     household_size: int | None = None
     allowances: tuple[Allowance, ...] = ()
     next_session: Session | None = None
-    # For `already_served` / `quota_used_up`: the rule that is used up.
+    # For the refusals of EXHAUSTED_REASONS and `not_enough_meals`: the rule used up.
     exhausted: Allowance | None = None
     last_accepted_at: datetime | None = None
     replayed: bool = False
@@ -205,7 +220,12 @@ class Verdict:
                 "day": day_words(local.date()),
                 "time": formats.time_format(local.time(), "H:i"),
             }
-        if reason in ("already_served", "quota_used_up"):
+        if reason == "not_enough_meals" and self.exhausted is not None:
+            return counter[reason] % {
+                "left": self.exhausted.remaining,
+                "period": period_words()[self.exhausted.period],
+            }
+        if reason in EXHAUSTED_REASONS:
             rule = self.exhausted
             if rule is None or rule.next_on is None:
                 local = timezone.localtime(self.last_accepted_at or self.visit.at)

@@ -77,12 +77,15 @@ def counter_home(request: MemberRequest) -> HttpResponse:
 @role_required(Role.VOLUNTEER, Role.MANAGER)
 def counter_scan(request: MemberRequest) -> HttpResponse:
     """One scan: the verdict fragment (the same partial the page shows)."""
+    units_typed = request.POST.get("units", "1").strip() or "1"
     try:
         verdict = visit_record(
             text=request.POST.get("code", ""),
             service=request.membership.organisation,
             user=request.user,
             idempotency_key=request.POST.get("idempotency_key", ""),
+            # Meals served now, at a social restaurant; what is not a number is refused.
+            units=int(units_typed) if units_typed.lstrip("-").isdigit() else 0,
         )
     except ScanRefused as refusal:
         # 422 so that htmx shows it (see base.html); only a broken client gets here.

@@ -30,6 +30,7 @@ class RulePeriod(models.TextChoices):
     WEEK = "week", gettext_lazy("par semaine")
     FORTNIGHT = "fortnight", gettext_lazy("toutes les deux semaines")
     MONTH = "month", gettext_lazy("par mois")
+    YEAR = "year", gettext_lazy("par an")
 
 
 # Rules that count uses against a quantity (a budget is drawn down by sales instead).
@@ -65,6 +66,14 @@ class RuleSnapshot:
     def counted(self) -> bool:
         return self.kind in COUNTED_KINDS
 
+    def quantity_for(self, household_size: int) -> int:
+        """What a counted rule allows a household of this size per period: meals are
+        granted per person, visits, parcels and uses per household."""
+        per_household = self.quantity or 0
+        if self.kind == RuleKind.MEAL_TICKETS:
+            return per_household * max(household_size, 1)
+        return per_household
+
     def budget_cents_for(self, household_size: int) -> int:
         """A budget rule for a household of this size, in cents."""
         extra = max(household_size - 1, 0) * (self.budget_per_extra_member_cents or 0)
@@ -91,7 +100,8 @@ class RuleSnapshot:
         elif self.kind == RuleKind.PARCELS:
             text = ngettext("%(count)d colis", "%(count)d colis", count)
         elif self.kind == RuleKind.MEAL_TICKETS:
-            text = ngettext("%(count)d ticket-repas", "%(count)d tickets-repas", count)
+            # Meals are granted per person: a household of three gets three times as many.
+            text = ngettext("%(count)d repas par personne", "%(count)d repas par personne", count)
         else:
             text = ngettext("%(count)d utilisation", "%(count)d utilisations", count)
         return f"{text % {'count': count}} {period}"

@@ -114,7 +114,7 @@ def test_a_quota_of_several_uses_is_used_up(
     )
     convention.services.set([service_s])
     UsageRule.objects.create(
-        convention=convention, service=service_s, kind="meal_tickets", period="month", quantity=2
+        convention=convention, service=service_s, kind="visits", period="month", quantity=2
     )
     access_pass = pass_issue(actor=social_worker_a, household=household_a, convention=convention)
     token = pass_token(access_pass=access_pass)
@@ -152,7 +152,8 @@ def test_a_parcel_every_fortnight_comes_back_fourteen_days_after_the_last(
     accepted = counter(token, moment=at(date(2026, 3, 3), 10))
     assert accepted.allowances[0].next_on == date(2026, 3, 17)
     refused = counter(token, moment=at(date(2026, 3, 16), 10))
-    assert refused.message == "Déjà servi sur 14 jours : prochain passage le mardi 17 mars."
+    assert refused.reason == "parcel_already_given"
+    assert refused.message == "Colis déjà donné sur 14 jours : prochain colis le mardi 17 mars."
     assert counter(token, moment=at(date(2026, 3, 17), 10)).accepted
 
 

@@ -61,7 +61,20 @@
       return;
     }
     if (keyField) keyField.value = freshKey();
+    // At a social restaurant, the next household starts again from one meal.
+    const meals = form.querySelector("[name=units]");
+    if (meals && !event.detail.failed) meals.value = "1";
     ready();
+  });
+
+  // The meals stepper (a social restaurant): big − and + buttons, from 1 to 20.
+  form.querySelectorAll("[data-meals-step]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const meals = form.querySelector("[name=units]");
+      const next = (Number(meals.value) || 1) + Number(button.dataset.mealsStep);
+      meals.value = String(Math.min(20, Math.max(1, next)));
+      ready();
+    });
   });
 
   // A scanner is a keyboard: keep the field focused unless the volunteer is typing elsewhere.
