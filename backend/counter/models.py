@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Organisation
-from passes.models import AccessPass
+from passes.models import AccessPass, Voucher
 
 
 class Visit(models.Model):
@@ -22,6 +22,10 @@ class Visit(models.Model):
         AccessPass, on_delete=models.PROTECT, null=True, blank=True, related_name="visits"
     )
     card_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The voucher presented instead of a card (a referral, a paper meal ticket).
+    voucher = models.ForeignKey(
+        Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="visits"
+    )
     at = models.DateTimeField(_("le"))
     accepted = models.BooleanField(_("accepté"))
     # Empty when accepted; otherwise one refusal code (see counter.services).

@@ -12,6 +12,9 @@ Refusal codes, by what a volunteer should understand:
 - the pass: `replaced`, `revoked`, `suspended`, `expired`, `not_yet_valid`,
   `convention_ended`;
 - this counter: `not_valid_here`, `counter_closed`, `appointment_required`;
+- a voucher instead of a card: `unknown_voucher`, `voucher_used`, `voucher_revoked`,
+  `voucher_expired`, `voucher_not_yet_valid`, `voucher_other_service`,
+  `voucher_one_meal` (several meals asked on one ticket), and `counter_closed`;
 - its quota: `already_served`, `quota_used_up`, `parcel_already_given`,
   `no_meals_left`, `not_enough_meals` (more meals asked than are left), `cap_reached`.
 """
@@ -32,11 +35,11 @@ from comptoir.dates import local_midnight
 from comptoir.errors import DomainError, ErrorKind
 from counter.actions import undo_refusal
 from counter.models import Visit
-from counter.verdict import Allowance, Verdict, period_window
+from counter.verdict import Allowance, Verdict, VoucherSeen, period_window
 from network.audit import audit_record
 from network.models import Organisation, User
 from network.rules import RuleKind, RuleSnapshot
-from passes.models import AccessPass, HouseholdMember
+from passes.models import AccessPass, HouseholdMember, Voucher
 from passes.selectors import card_read
 from schedules.models import Appointment
 from schedules.selectors import Session, counter_session_now
@@ -127,6 +130,8 @@ def visit_record(
     card = card_read(text)
     try:
         with transaction.atomic():
+            if card.voucher_id is not None:
+                return _redeem(service, user, idempotency_key, moment, card.voucher_id, units)
             if card.pass_id is None or card.card_version is None:
                 return _refuse_without_pass(service, user, idempotency_key, moment, card.refusal)
             return _decide(
@@ -152,6 +157,64 @@ def _refuse_without_pass(
         idempotency_key=key,
     )
     return Verdict(visit)
+
+
+def _redeem(
+    service: Organisation, user: User, key: str, moment: datetime, voucher_id: int, units: int
+) -> Verdict:
+    """A voucher presented at a counter: accepted once, at its service, in its dates.
+
+    The voucher row is locked first, so two tablets redeeming it at once are served one
+    after the other: the second finds it used and is told when and where. A retried
+    request (same key) gets the first answer back.
+    """
+    voucher = (
+        Voucher.objects.select_for_update(of=("self",))
+        .select_related("household", "service", "used_service")
+        .filter(pk=voucher_id)
+        .first()
+    )
+    first = Visit.objects.filter(service=service, idempotency_key=key).first()
+    if first is not None:
+        return _verdict_of(first)
+    if voucher is None:
+        return _refuse_without_pass(service, user, key, moment, "unknown_voucher")
+    reason = voucher.refusal(service.pk, timezone.localdate(moment))
+    if not reason and units != 1:
+        reason = "voucher_one_meal"
+    next_session = None
+    if not reason:
+        session, next_session = counter_session_now(service=service, moment=moment)
+        reason = "" if session is not None else "counter_closed"
+    if not reason:
+        Voucher.objects.filter(pk=voucher.pk, used_at__isnull=True).update(
+            used_at=moment, used_service=service
+        )
+    verdict = Verdict(
+        Visit(
+            service=service,
+            voucher=voucher,
+            at=moment,
+            accepted=not reason,
+            reason=reason,
+            recorded_by=user,
+            idempotency_key=key,
+        ),
+        first_name=voucher.household.first_name,
+        next_session=next_session if reason == "counter_closed" else None,
+        last_accepted_at=voucher.used_at,
+        voucher=VoucherSeen(
+            kind=voucher.kind,
+            covers=voucher.covers,
+            valid_until=voucher.valid_until,
+            service_name=voucher.service.name,
+            used_at=voucher.used_at,
+            used_where=voucher.used_service.name if voucher.used_service else "",
+        ),
+    )
+    verdict.visit.answer = verdict.answer_json()
+    verdict.visit.save(force_insert=True)
+    return verdict
 
 
 class _ScanAnnotations(TypedDict):
@@ -415,6 +478,13 @@ def _verdict_of(visit: Visit) -> Verdict:
             .values_list("household__first_name", flat=True)
             .get()
         )
+    elif visit.voucher_id is not None:
+        first_name = (
+            Voucher.objects.filter(pk=visit.voucher_id)
+            .values_list("household__first_name", flat=True)
+            .get()
+        )
+    voucher = answer.get("voucher")
     return Verdict(
         visit,
         first_name=first_name,
@@ -430,6 +500,7 @@ def _verdict_of(visit: Visit) -> Verdict:
         exhausted=Allowance.from_json(exhausted) if exhausted else None,
         last_accepted_at=datetime.fromisoformat(last_at) if last_at else None,
         replayed=True,
+        voucher=VoucherSeen.from_json(voucher) if voucher else None,
     )
 
 

@@ -155,7 +155,50 @@ def counter_refusal_messages() -> dict[str, str]:
             "Il ne reste que %(left)s repas %(period)s : servez-en %(left)s au plus."
         ),
         "cap_reached": _("Plafond atteint %(period)s : à nouveau le %(day)s."),
+        "voucher_used": _("Bon déjà utilisé le %(day)s à %(time)s, à %(service)s."),
+        "voucher_other_service": _("Ce bon est pour %(service)s, pas pour ce comptoir."),
+        "voucher_one_meal": _("Un ticket-repas vaut un repas : scannez un ticket par repas."),
     }
+
+
+@dataclass(frozen=True)
+class VoucherSeen:
+    """The voucher a scan read: what it is for, and where it was already used."""
+
+    kind: str
+    covers: str
+    valid_until: date
+    service_name: str
+    used_at: datetime | None = None
+    used_where: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "covers": self.covers,
+            "valid_until": self.valid_until.isoformat(),
+            "service_name": self.service_name,
+            "used_at": self.used_at.isoformat() if self.used_at else None,
+            "used_where": self.used_where,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VoucherSeen:
+        used_at = data.get("used_at")
+        return cls(
+            kind=data["kind"],
+            covers=data.get("covers", ""),
+            valid_until=date.fromisoformat(data["valid_until"]),
+            service_name=data.get("service_name", ""),
+            used_at=datetime.fromisoformat(used_at) if used_at else None,
+            used_where=data.get("used_where", ""),
+        )
+
+    def describe(self) -> str:
+        """« Bon d'orientation : vêtements d'hiver pour 3 personnes », « Ticket-repas : 1 repas »."""
+        if self.kind == "meal":
+            return _("Ticket-repas : 1 repas")
+        return _("Bon d'orientation : %(covers)s") % {"covers": self.covers}
 
 
 # Refusals that name the rule used up (`Verdict.exhausted`) and when it comes back.
@@ -177,6 +220,8 @@ class Verdict:
     exhausted: Allowance | None = None
     last_accepted_at: datetime | None = None
     replayed: bool = False
+    # When a voucher was scanned instead of a card.
+    voucher: VoucherSeen | None = None
 
     @property
     def accepted(self) -> bool:
@@ -205,6 +250,7 @@ class Verdict:
             }
             if self.next_session
             else None,
+            "voucher": self.voucher.as_json() if self.voucher else None,
         }
 
     @property
@@ -220,6 +266,15 @@ class Verdict:
                 "day": day_words(local.date()),
                 "time": formats.time_format(local.time(), "H:i"),
             }
+        if reason == "voucher_used" and self.voucher and self.voucher.used_at:
+            local = timezone.localtime(self.voucher.used_at)
+            return counter["voucher_used"] % {
+                "day": day_words(local.date()),
+                "time": formats.time_format(local.time(), "H:i"),
+                "service": self.voucher.used_where,
+            }
+        if reason == "voucher_other_service" and self.voucher:
+            return counter["voucher_other_service"] % {"service": self.voucher.service_name}
         if reason == "not_enough_meals" and self.exhausted is not None:
             return counter[reason] % {
                 "left": self.exhausted.remaining,

@@ -3,7 +3,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -365,3 +365,96 @@ class PassEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.access_pass_id} {self.action}"
+
+
+class Voucher(models.Model):
+    """A single-use signed code for one household at one service, issued by a partner.
+
+    A referral to a vestiaire (« vêtements d'hiver pour 3 personnes », valid some days),
+    or a paper meal ticket at a social restaurant (one meal) for a household without a
+    card. Its QR holds a signed token naming the voucher only; the counter accepts it
+    once (`used_at`), then says when and where it was used.
+    """
+
+    class Kind(models.TextChoices):
+        REFERRAL = "referral", _("Bon d'orientation")
+        MEAL = "meal", _("Ticket-repas")
+
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("ménage")
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Organisation.Kind.PARTNER},
+        verbose_name=_("service partenaire"),
+    )
+    service = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Organisation.Kind.SERVICE},
+        verbose_name=_("service collectif"),
+    )
+    # What a referral covers, in the social worker's words; empty for a meal ticket.
+    covers = models.CharField(_("ce que le bon couvre"), max_length=200, blank=True)
+    valid_from = models.DateField(_("valable du"))
+    valid_until = models.DateField(_("valable jusqu'au"))
+    human_code = models.CharField(max_length=12, unique=True)
+    # The meal tickets printed together on one sheet.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    used_service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    revoke_reason = models.CharField(_("motif de l'annulation"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("bon")
+        verbose_name_plural = _("bons")
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["service", "issued_at"], name="voucher_service_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="voucher_dates_in_order", condition=Q(valid_until__gte=F("valid_from"))
+            ),
+            models.CheckConstraint(
+                name="voucher_used_where",
+                condition=Q(used_at__isnull=True, used_service__isnull=True)
+                | Q(used_at__isnull=False, used_service__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    def refusal(self, service_id: int, day: date) -> str:
+        """Why this voucher is not good at `service_id` on `day` (empty: it is)."""
+        if self.revoked_at is not None:
+            return "voucher_revoked"
+        if self.used_at is not None:
+            return "voucher_used"
+        if self.service_id != service_id:
+            return "voucher_other_service"
+        if day < self.valid_from:
+            return "voucher_not_yet_valid"
+        if day > self.valid_until:
+            return "voucher_expired"
+        return ""
+
+    def state_on(self, day: date) -> str:
+        """« used », « revoked », « expired » or « valid », for lists."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if day > self.valid_until:
+            return "expired"
+        return "valid"

@@ -25,6 +25,7 @@ from passes.models import (
     PassCard,
     PassEvent,
     Sex,
+    Voucher,
     name_key,
 )
 from passes.tokens import (
@@ -318,6 +319,22 @@ def pass_current_card(*, access_pass: AccessPass) -> PassCard:
     return PassCard.objects.get(access_pass=access_pass, version=access_pass.card_version)
 
 
+def voucher_token(*, voucher: Voucher) -> str:
+    """The token a voucher's QR code holds (its id and validity, signed; nothing personal)."""
+    ring = keyring()
+    return token_sign(
+        TokenClaims(
+            deployment=ring.deployment,
+            key_id=ring.signing_key_id,
+            pass_id=voucher.pk,
+            card_version=0,
+            valid_until=voucher.valid_until,
+            voucher=True,
+        ),
+        ring,
+    )
+
+
 def pass_token(*, access_pass: AccessPass) -> str:
     """The token the current card's QR code holds."""
     ring = keyring()
@@ -373,6 +390,13 @@ def refusal_messages() -> dict[str, str]:
         "expired": _("Cet accès-pass a expiré."),
         "not_yet_valid": _("Cet accès-pass n'est pas encore valable."),
         "convention_ended": _("La convention de cet accès-pass a pris fin."),
+        "unknown_voucher": _("Ce bon n'existe pas."),
+        "voucher_used": _("Ce bon a déjà été utilisé."),
+        "voucher_revoked": _("Ce bon a été annulé par le service social."),
+        "voucher_expired": _("Ce bon a expiré."),
+        "voucher_not_yet_valid": _("Ce bon n'est pas encore valable."),
+        "voucher_other_service": _("Ce bon est pour un autre service."),
+        "is_voucher": _("C'est un bon, pas une carte : il se scanne au comptoir de son service."),
     }
 
 
@@ -382,11 +406,13 @@ CARD_TEXT_MAX = 400
 
 @dataclass(frozen=True)
 class CardRead:
-    """What a card's text names: a pass and a card version, or the reason it names none."""
+    """What a card's text names: a pass and a card version, a voucher, or the reason it
+    names none."""
 
     pass_id: int | None = None
     card_version: int | None = None
     refusal: str = ""
+    voucher_id: int | None = None
 
 
 def card_read(text: str) -> CardRead:
@@ -402,12 +428,18 @@ def card_read(text: str) -> CardRead:
     try:
         if looks_like_token(text):
             claims = token_read(text, keyring())
+            if claims.voucher:
+                return CardRead(voucher_id=claims.pass_id)
             return CardRead(claims.pass_id, claims.card_version)
         code = human_code_check(text)
     except TokenRejected as rejected:
         return CardRead(refusal=rejected.code)
     card = PassCard.objects.filter(human_code=code).values_list("access_pass_id", "version").first()
     if card is None:
+        # Not a card's code: a voucher's, typed from its paper or a phone (one more query).
+        voucher_id = Voucher.objects.filter(human_code=code).values_list("pk", flat=True).first()
+        if voucher_id is not None:
+            return CardRead(voucher_id=voucher_id)
         return CardRead(refusal="unknown_code")
     return CardRead(card[0], card[1])
 
@@ -436,6 +468,8 @@ def pass_check(text: str, *, today: date) -> PassCheck:
     the same two steps as the counter's scan, without a counter's rules.
     """
     card = card_read(text)
+    if card.voucher_id is not None:
+        return PassCheck("is_voucher")
     if card.pass_id is None or card.card_version is None:
         return PassCheck(card.refusal)
     access_pass = (

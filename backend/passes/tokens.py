@@ -16,6 +16,11 @@ The alphabet (A-Z, 2-7) stays inside the QR code's compact alphanumeric mode
 and types the same on AZERTY and QWERTY keyboards, so a hand scanner sends it
 intact. A device with the public keys checks a token without the server.
 
+A voucher (a referral to a vestiaire, a paper meal ticket) has a token of the same
+shape, "CV1" + base32(header | signature), whose header has format 2, the voucher's
+id in place of the pass id and 0 as card version: the format byte is signed, so a
+voucher is never read as a card, nor a card as a voucher.
+
 A human code is the short form read aloud or typed at the counter: nine
 characters from an alphabet without 0/O or 1/I, the last one a check
 character (Damm's algorithm over the 32 symbols), so one wrong character or two
@@ -37,6 +42,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 TOKEN_PREFIX = "CP1"  # noqa: S105  (a format marker, not a secret)
 FORMAT_VERSION = 1
+VOUCHER_PREFIX = "CV1"
+VOUCHER_FORMAT = 2
+# The format byte each prefix must carry.
+FORMATS = {TOKEN_PREFIX: FORMAT_VERSION, VOUCHER_PREFIX: VOUCHER_FORMAT}
 EPOCH = date(2000, 1, 1)
 HEADER = struct.Struct(">BHBIHH")
 SIGNATURE_SIZE = 64
@@ -63,9 +72,11 @@ class TokenRejected(Exception):
 class TokenClaims:
     deployment: int
     key_id: int
+    # The pass id, or the voucher id when `voucher`.
     pass_id: int
     card_version: int
     valid_until: date
+    voucher: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,8 +93,9 @@ def token_sign(claims: TokenClaims, keyring: Keyring) -> str:
     """The token for `claims`, signed with the keyring's current key."""
     if claims.key_id != keyring.signing_key_id or claims.deployment != keyring.deployment:
         raise ValueError("claims must name the keyring's deployment and signing key")
+    prefix = VOUCHER_PREFIX if claims.voucher else TOKEN_PREFIX
     header = HEADER.pack(
-        FORMAT_VERSION,
+        FORMATS[prefix],
         claims.deployment,
         claims.key_id,
         claims.pass_id,
@@ -91,7 +103,7 @@ def token_sign(claims: TokenClaims, keyring: Keyring) -> str:
         (claims.valid_until - EPOCH).days,
     )
     signature = keyring.signing_key.sign(header)
-    return TOKEN_PREFIX + base64.b32encode(header + signature).decode("ascii").rstrip("=")
+    return prefix + base64.b32encode(header + signature).decode("ascii").rstrip("=")
 
 
 def token_normalise(text: str) -> str:
@@ -106,9 +118,10 @@ def token_read(text: str, keyring: Keyring) -> TokenClaims:
     `other_deployment`, `unknown_key`, `bad_signature`. Never any other exception.
     """
     raw = token_decode(text)
+    prefix = token_normalise(text)[: len(TOKEN_PREFIX)]
     header, signature = raw[: HEADER.size], raw[HEADER.size :]
     fmt, deployment, key_id, pass_id, card_version, days = HEADER.unpack(header)
-    if fmt != FORMAT_VERSION:
+    if fmt != FORMATS[prefix]:
         raise TokenRejected("malformed")
     if deployment != keyring.deployment:
         raise TokenRejected("other_deployment")
@@ -125,33 +138,35 @@ def token_read(text: str, keyring: Keyring) -> TokenClaims:
         pass_id=pass_id,
         card_version=card_version,
         valid_until=EPOCH + timedelta(days=days),
+        voucher=prefix == VOUCHER_PREFIX,
     )
 
 
 def token_decode(text: str) -> bytes:
     """The raw bytes of a token, checked for shape only (no signature check)."""
     text = token_normalise(text)
-    if len(text) != TOKEN_LENGTH or not text.startswith(TOKEN_PREFIX):
+    prefix = text[: len(TOKEN_PREFIX)]
+    if len(text) != TOKEN_LENGTH or prefix not in FORMATS:
         raise TokenRejected("malformed")
-    body = text[len(TOKEN_PREFIX) :]
+    body = text[len(prefix) :]
     padding = "=" * (-len(body) % 8)
     try:
         raw = base64.b32decode(body + padding)
     except (binascii.Error, ValueError):
         raise TokenRejected("malformed") from None
-    if len(raw) != TOKEN_SIZE or token_encode_raw(raw) != text:
+    if len(raw) != TOKEN_SIZE or token_encode_raw(raw, prefix) != text:
         # A different text decoding to the same bytes (non-zero padding bits) is not ours.
         raise TokenRejected("malformed")
     return raw
 
 
-def token_encode_raw(raw: bytes) -> str:
-    return TOKEN_PREFIX + base64.b32encode(raw).decode("ascii").rstrip("=")
+def token_encode_raw(raw: bytes, prefix: str = TOKEN_PREFIX) -> str:
+    return prefix + base64.b32encode(raw).decode("ascii").rstrip("=")
 
 
 def looks_like_token(text: str) -> bool:
     text = token_normalise(text)
-    return text.startswith(TOKEN_PREFIX) and len(text) > 20
+    return text[: len(TOKEN_PREFIX)] in FORMATS and len(text) > 20
 
 
 # --- human codes -------------------------------------------------------------------
