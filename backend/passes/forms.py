@@ -86,15 +86,11 @@ class HouseholdForm(forms.ModelForm[Household]):
         self.sex_labels = [label for _value, label in HouseholdMember.Sex.choices]
 
     def _food_aid_fields_prepare(self) -> None:
+        """The fieldset's help says what the numbers are: no help repeated under each."""
         holder_sex = form_field(self, "holder_sex", forms.ChoiceField)
         holder_sex.choices = [("", _("Non indiqué")), *HouseholdMember.Sex.choices]
-        holder_sex.help_text = _("Pour compter les femmes parmi les personnes aidées.")
         for name in Household.FOOD_AID_COUNTS:
             field = self.fields[name]
-            field.help_text = _(
-                "Combien de personnes du ménage, personne de référence comprise. "
-                "Laissez vide si votre service ne l'enregistre pas."
-            )
             field.error_messages["min_value"] = _(
                 "Indiquez un nombre de personnes : 0 ou plus, ou laissez vide."
             )

@@ -243,7 +243,7 @@ def test_the_form_explains_the_categories_and_records_them(client, social_worker
     client.force_login(social_worker_a)
     page = html.unescape(client.get("/households/new/").content.decode())
     assert "Catégories de l'aide alimentaire européenne (facultatif)" in page
-    assert "Seule l'équipe sociale de votre service les voit" in page
+    assert "Seule l'équipe sociale de votre service voit ces informations" in page
     assert 'name="persons_homeless"' in page
 
     response = client.post(
@@ -258,8 +258,9 @@ def test_the_form_explains_the_categories_and_records_them(client, social_worker
         "persons_with_disability": 2,
     }
     detail = html.unescape(client.get(response["Location"]).content.decode())
-    assert "Personnes en situation de handicap</dt><dd>2</dd>" in detail
-    assert "Personnes sans abri</dt><dd>non indiqué</dd>" in detail
+    assert "Sexe de la personne de référence</dt><dd>Femme</dd>" in detail
+    assert "En situation de handicap</dt><dd>2</dd>" in detail
+    assert "Sans abri</dt><dd>non indiqué</dd>" in detail
 
 
 def test_the_form_refuses_a_count_above_the_size_next_to_the_field(client, social_worker_a):
