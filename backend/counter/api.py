@@ -17,7 +17,7 @@ from counter.serializers import (
     verdict_data,
     visit_data,
 )
-from counter.services import visit_record, visit_undo
+from counter.services import UseRecorded, cents_of, visit_record, visit_undo
 from network.api import UserLanguageApiView
 from network.api_policy import api_user
 from network.models import Organisation, User
@@ -74,6 +74,10 @@ class CounterScanApi(UserLanguageApiView):
             user=user,
             idempotency_key=data["idempotency_key"],
             units=data["units"],
+            use=UseRecorded(
+                amount_cents=None if data["amount"] is None else cents_of(data["amount"]),
+                reference=data["reference"],
+            ),
         )
         return Response(
             verdict_data(verdict),

@@ -37,6 +37,12 @@ class Visit(models.Model):
     # How much of a meal rule this visit uses: the meals served now at a social
     # restaurant (1 everywhere else, where a visit counts once).
     units = models.PositiveSmallIntegerField(_("repas servis"), default=1)
+    # At a service a convention covers outside food (culture tickets, a pharmacy, fuel):
+    # the amount covered by this use, and a reference (a receipt's number).
+    amount_cents = models.PositiveIntegerField(
+        _("montant couvert (centimes)"), null=True, blank=True
+    )
+    reference = models.CharField(_("référence"), max_length=40, blank=True)
     undone_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

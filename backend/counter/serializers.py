@@ -59,6 +59,22 @@ class ScanRequestSerializer(serializers.Serializer[dict[str, Any]]):
         help_text="At a social restaurant, the meals served now (1 to 20), counted against "
         "the pass's meals; 1 everywhere else.",
     )
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="At a service a convention covers outside food (culture, pharmacy, fuel): "
+        'the amount covered by this use, in euros ("12.50"), drawn from the pass\'s budget.',
+    )
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="With an amount: a reference such as a receipt's number (40 characters).",
+    )
 
 
 class AllowanceSerializer(serializers.Serializer[dict[str, Any]]):

@@ -22,6 +22,7 @@ Refusal codes, by what a volunteer should understand:
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
 from django.conf import settings
@@ -48,6 +49,9 @@ from schedules.selectors import Session, counter_session_now
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Meals served at once at a social restaurant: more is a typing slip.
 MEALS_AT_ONCE_MAX = 20
+# One use covered outside food (a pharmacy receipt, a fuel delivery): more is a slip.
+AMOUNT_MAX_CENTS = 1_000_000
+REFERENCE_MAX = 40
 
 
 class ScanRefused(DomainError):
@@ -75,6 +79,56 @@ class Usage:
     last_at: datetime | None
     # One per rule of the pass at this counter, in the same order (None: not counted).
     per_rule: tuple[RuleUsage | None, ...]
+
+
+@dataclass(frozen=True)
+class UseRecorded:
+    """What a use at a service outside food records besides the visit."""
+
+    amount_cents: int | None = None
+    reference: str = ""
+
+
+def cents_of(amount: Decimal | None) -> int:
+    """Euros typed or sent (« 12,50 ») as cents; -1 (refused as `amount_invalid`) when
+    not a number or finer than a cent."""
+    if amount is None or amount != amount.quantize(Decimal("0.01")):
+        return -1
+    return int(amount * 100)
+
+
+def _use_check(use: UseRecorded, service: Organisation) -> UseRecorded:
+    """An amount of 0 to AMOUNT_MAX_CENTS and a short reference, only where uses are
+    covered (a service of kind « other »: culture, pharmacy, fuel)."""
+    reference = " ".join(use.reference.split())
+    if use.amount_cents is None and not reference:
+        return UseRecorded()
+    if service.service_kind != Organisation.ServiceKind.OTHER:
+        raise ScanRefused(
+            _(
+                "Un montant et une référence se notent seulement pour une convention hors "
+                "alimentation (culture, pharmacie, énergie…)."
+            ),
+            field="amount",
+            code="amount_not_here",
+            kind=ErrorKind.INVALID,
+        )
+    if use.amount_cents is not None and not 0 <= use.amount_cents <= AMOUNT_MAX_CENTS:
+        raise ScanRefused(
+            _("Indiquez un montant de 0 à %(max)s €, sans signe moins.")
+            % {"max": f"{AMOUNT_MAX_CENTS // 100:,}".replace(",", " ")},
+            field="amount",
+            code="amount_invalid",
+            kind=ErrorKind.INVALID,
+        )
+    if len(reference) > REFERENCE_MAX:
+        raise ScanRefused(
+            _("Une référence tient en %(max)d caractères au plus.") % {"max": REFERENCE_MAX},
+            field="reference",
+            code="reference_too_long",
+            kind=ErrorKind.INVALID,
+        )
+    return UseRecorded(use.amount_cents, reference)
 
 
 def _units_check(units: int, service: Organisation) -> None:
@@ -106,6 +160,7 @@ def visit_record(
     idempotency_key: str,
     moment: datetime | None = None,
     units: int = 1,
+    use: UseRecorded | None = None,
 ) -> Verdict:
     """Decide whether the card in `text` is good at `service` now, and record the visit.
 
@@ -115,8 +170,10 @@ def visit_record(
     retried request records nothing and returns the first verdict, whole
     (`replayed`). Raises `ScanRefused` (`idempotency_key_invalid`) only when the
     request has no usable key, and (`units_invalid`, `units_not_here`) when `units`,
-    the meals served now at a social restaurant, is not 1 to MEALS_AT_ONCE_MAX; a bad
-    card is a refused visit, never an error.
+    the meals served now at a social restaurant, is not 1 to MEALS_AT_ONCE_MAX, and
+    (`amount_not_here`, `amount_invalid`, `reference_too_long`) for a `use` (amount
+    covered, reference) that a service outside food may record; a bad card is a refused
+    visit, never an error.
     """
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
         raise ScanRefused(
@@ -126,6 +183,7 @@ def visit_record(
             kind=ErrorKind.INVALID,
         )
     _units_check(units, service)
+    use = _use_check(use or UseRecorded(), service)
     moment = moment or timezone.now()
     card = card_read(text)
     try:
@@ -135,7 +193,7 @@ def visit_record(
             if card.pass_id is None or card.card_version is None:
                 return _refuse_without_pass(service, user, idempotency_key, moment, card.refusal)
             return _decide(
-                service, user, idempotency_key, moment, card.pass_id, card.card_version, units
+                service, user, idempotency_key, moment, card.pass_id, card.card_version, units, use
             )
     except IntegrityError:
         # The same key raced itself in (no pass row to queue on): the first one won.
@@ -287,7 +345,9 @@ def _decide(
     pass_id: int,
     card_version: int,
     units: int = 1,
+    use: UseRecorded | None = None,
 ) -> Verdict:
+    use = use or UseRecorded()
     today = timezone.localdate(moment)
     session, next_session = counter_session_now(service=service, moment=moment)
     access_pass = _pass_for_scan(pass_id, service, session)
@@ -295,7 +355,8 @@ def _decide(
         return _refuse_without_pass(service, user, key, moment, "unknown_pass")
 
     rules = access_pass.rule_snapshots(service.pk)
-    usage = _usage(access_pass, service, key, moment, rules, today)
+    amounts = service.service_kind == Organisation.ServiceKind.OTHER
+    usage = _usage(access_pass, service, key, moment, rules, today, amounts=amounts)
     if usage.replay_id is not None:
         return _verdict_of(Visit.objects.get(pk=usage.replay_id))
 
@@ -304,13 +365,19 @@ def _decide(
     allowances: list[Allowance] = []
     exhausted = None
     if not reason:
-        allowances = _allowances(rules, usage, household_size, today)
-        reason, exhausted = _counter_refusal(access_pass, session, usage, allowances, moment, units)
+        allowances = _allowances(rules, usage, household_size, today, amounts=amounts)
+        reason, exhausted = _counter_refusal(
+            access_pass, session, usage, allowances, moment, units, use.amount_cents or 0
+        )
     if not reason:
         # The allowances shown are what is left after this visit.
         allowances = [
-            _with_next_on(replace(a, used=a.used + _uses(a, units)), today, usage.per_rule[index])
-            if a.quantity is not None
+            _with_next_on(
+                replace(a, used=a.used + _uses(a, units, use.amount_cents or 0)),
+                today,
+                usage.per_rule[index],
+            )
+            if a.quantity is not None or a.amounts
             else a
             for index, a in enumerate(allowances)
         ]
@@ -325,6 +392,8 @@ def _decide(
             recorded_by=user,
             idempotency_key=key,
             units=units,
+            amount_cents=use.amount_cents,
+            reference=use.reference,
         ),
         first_name=access_pass.household.first_name,
         household_size=household_size,
@@ -338,9 +407,11 @@ def _decide(
     return verdict
 
 
-def _uses(allowance: Allowance, units: int) -> int:
-    """How much of `allowance` a visit of `units` meals uses: the meals for a meal rule,
-    one for the others."""
+def _uses(allowance: Allowance, units: int, amount_cents: int = 0) -> int:
+    """How much of `allowance` a visit uses: its meals for a meal rule, its amount (in
+    cents) for an amounts budget, one for the others."""
+    if allowance.amounts:
+        return amount_cents
     return units if allowance.kind == RuleKind.MEAL_TICKETS else 1
 
 
@@ -359,6 +430,7 @@ def _counter_refusal(
     allowances: list[Allowance],
     moment: datetime,
     units: int = 1,
+    amount_cents: int = 0,
 ) -> tuple[str, Allowance | None]:
     """This counter's rules for a good pass: ("", None) or (code, the rule used up)."""
     if not access_pass.valid_here:
@@ -370,13 +442,21 @@ def _counter_refusal(
     repeat = timedelta(minutes=settings.SCAN_REPEAT_MINUTES)
     if usage.last_at and moment - usage.last_at < repeat:
         return "already_served", None
-    exhausted = next((a for a in allowances if a.remaining == 0), None)
+    exhausted = next((a for a in allowances if a.remaining == 0 or a.amount_left_cents == 0), None)
     if exhausted is None:
         short = next(
             (a for a in allowances if a.remaining is not None and a.remaining < _uses(a, units)),
             None,
         )
-        return ("not_enough_meals", short) if short else ("", None)
+        if short:
+            return "not_enough_meals", short
+        over = next(
+            (a for a in allowances if (a.amount_left_cents or 0) < amount_cents and a.amounts),
+            None,
+        )
+        return ("amount_above_cap", over) if over else ("", None)
+    if exhausted.amounts:
+        return "cap_reached", exhausted
     if exhausted.kind in USED_UP_REASONS:
         return USED_UP_REASONS[RuleKind(exhausted.kind)], exhausted
     return ("already_served" if exhausted.quantity == 1 else "quota_used_up"), exhausted
@@ -389,6 +469,8 @@ def _usage(
     moment: datetime,
     rules: list[RuleSnapshot],
     today: date,
+    *,
+    amounts: bool = False,
 ) -> Usage:
     """One query: the visits counted per rule, the last accepted one, and a replayed key.
 
@@ -398,7 +480,9 @@ def _usage(
     """
     counted = Q(access_pass=access_pass, service=service, accepted=True, undone_at__isnull=True)
     starts = [
-        local_midnight(period_window(rule.period, today)[0]) if rule.counted else None
+        local_midnight(period_window(rule.period, today)[0])
+        if rule.counted or (amounts and rule.kind == RuleKind.BUDGET)
+        else None
         for rule in rules
     ]
     since = min(
@@ -407,37 +491,51 @@ def _usage(
     )
     rows = Visit.objects.filter(
         Q(service=service, idempotency_key=key) | (counted & Q(at__gte=since))
-    ).values_list("pk", "at", "idempotency_key", "units")
+    ).values_list("pk", "at", "idempotency_key", "units", "amount_cents")
     replay_id = None
-    visits: list[tuple[datetime, int]] = []
-    for pk, at, visit_key, units in rows:
+    visits: list[tuple[datetime, int, int]] = []
+    for pk, at, visit_key, units, cents in rows:
         if visit_key == key:
             replay_id = pk
         else:
-            visits.append((at, units))
+            visits.append((at, units, cents or 0))
     per_rule: list[RuleUsage | None] = []
     for rule, start in zip(rules, starts, strict=True):
         if start is None:
             per_rule.append(None)
             continue
-        in_period = [(at, units) for at, units in visits if at >= start]
-        # A meal rule counts the meals served; the others count the visits.
-        used = (
-            sum(units for _at, units in in_period)
-            if rule.kind == RuleKind.MEAL_TICKETS
-            else len(in_period)
-        )
-        first_at = min((at for at, _units in in_period), default=None)
+        in_period = [visit for visit in visits if visit[0] >= start]
+        # A meal rule counts the meals served, an amounts budget the cents covered, the
+        # others the visits.
+        if rule.kind == RuleKind.MEAL_TICKETS:
+            used = sum(units for _at, units, _cents in in_period)
+        elif rule.kind == RuleKind.BUDGET:
+            used = sum(cents for _at, _units, cents in in_period)
+        else:
+            used = len(in_period)
+        first_at = min((visit[0] for visit in in_period), default=None)
         per_rule.append(RuleUsage(used=used, first_at=first_at))
-    return Usage(replay_id, max((at for at, _units in visits), default=None), tuple(per_rule))
+    return Usage(replay_id, max((visit[0] for visit in visits), default=None), tuple(per_rule))
 
 
 def _allowances(
-    rules: list[RuleSnapshot], usage: Usage, household_size: int, today: date
+    rules: list[RuleSnapshot],
+    usage: Usage,
+    household_size: int,
+    today: date,
+    *,
+    amounts: bool = False,
 ) -> list[Allowance]:
     allowances = []
     for rule, used in zip(rules, usage.per_rule, strict=True):
-        if rule.kind == RuleKind.BUDGET:
+        if rule.kind == RuleKind.BUDGET and amounts and used is not None:
+            # Outside food, the budget is a cap on the amounts covered at the counter.
+            budget = rule.budget_cents_for(household_size)
+            allowance = Allowance(
+                rule.kind, rule.period, used=used.used, budget_cents=budget, amounts=True
+            )
+            allowances.append(_with_next_on(allowance, today, used))
+        elif rule.kind == RuleKind.BUDGET:
             budget = rule.budget_cents_for(household_size)
             allowances.append(Allowance(rule.kind, rule.period, budget_cents=budget))
         elif used is not None:
@@ -450,7 +548,10 @@ def _allowances(
 
 def _with_next_on(allowance: Allowance, today: date, used: RuleUsage | None) -> Allowance:
     """The day the rule allows a visit again, when nothing is left of it."""
-    if allowance.quantity is None or allowance.remaining:
+    if allowance.amounts:
+        if allowance.amount_left_cents:
+            return replace(allowance, next_on=None)
+    elif allowance.quantity is None or allowance.remaining:
         return replace(allowance, next_on=None)
     start, next_start = period_window(allowance.period, today)
     if next_start is None:

@@ -36,6 +36,11 @@ def day_words(day: date) -> str:
     return formats.date_format(day, "l j F")
 
 
+def euros_words(cents: int) -> str:
+    """« 12,50 € » in the active language."""
+    return format_currency(cents / 100, "EUR", locale=to_locale(get_language() or "fr"))
+
+
 def period_window(period: str, today: date) -> tuple[date, date | None]:
     """(first day counted, first day of the next period) for a rule's period.
 
@@ -65,10 +70,20 @@ class Allowance:
     used: int = 0
     budget_cents: int | None = None
     next_on: date | None = None
+    # A budget drawn down by the amounts recorded at the counter (a convention that covers
+    # culture tickets, a pharmacy or fuel): `used` is then in cents.
+    amounts: bool = False
 
     @property
     def remaining(self) -> int | None:
         return None if self.quantity is None else max(self.quantity - self.used, 0)
+
+    @property
+    def amount_left_cents(self) -> int | None:
+        """What an amounts budget has left, in cents (None for other rules)."""
+        if not self.amounts or self.budget_cents is None:
+            return None
+        return max(self.budget_cents - self.used, 0)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +93,7 @@ class Allowance:
             "used": self.used,
             "budget_cents": self.budget_cents,
             "next_on": self.next_on.isoformat() if self.next_on else None,
+            "amounts": self.amounts,
         }
 
     @classmethod
@@ -90,10 +106,24 @@ class Allowance:
             used=data.get("used", 0),
             budget_cents=data.get("budget_cents"),
             next_on=date.fromisoformat(next_on) if next_on else None,
+            amounts=data.get("amounts", False),
         )
 
     def describe(self) -> str:
         """« 0 passage restant cette semaine (1 par semaine) », in the active language."""
+        if self.kind == RuleKind.BUDGET and self.amounts:
+            left = self.amount_left_cents or 0
+            values = {
+                "left": euros_words(left),
+                "cap": euros_words(self.budget_cents or 0),
+                "period": period_words()[self.period],
+            }
+            if left == 0:
+                text = _("Plafond atteint %(period)s (%(cap)s)") % values
+                if self.next_on:
+                    text += " · " + _("à nouveau le %(day)s") % {"day": day_words(self.next_on)}
+                return text
+            return _("%(left)s restants %(period)s (plafond %(cap)s)") % values
         if self.kind == RuleKind.BUDGET:
             amount = format_currency(
                 (self.budget_cents or 0) / 100, "EUR", locale=to_locale(get_language() or "fr")
@@ -158,6 +188,9 @@ def counter_refusal_messages() -> dict[str, str]:
         "voucher_used": _("Bon déjà utilisé le %(day)s à %(time)s, à %(service)s."),
         "voucher_other_service": _("Ce bon est pour %(service)s, pas pour ce comptoir."),
         "voucher_one_meal": _("Un ticket-repas vaut un repas : scannez un ticket par repas."),
+        "amount_above_cap": _(
+            "Il ne reste que %(left)s %(period)s : ce montant dépasse le plafond."
+        ),
     }
 
 
@@ -216,7 +249,8 @@ class Verdict:
     household_size: int | None = None
     allowances: tuple[Allowance, ...] = ()
     next_session: Session | None = None
-    # For the refusals of EXHAUSTED_REASONS and `not_enough_meals`: the rule used up.
+    # For the refusals of EXHAUSTED_REASONS, `not_enough_meals` and `amount_above_cap`:
+    # the rule used up.
     exhausted: Allowance | None = None
     last_accepted_at: datetime | None = None
     replayed: bool = False
@@ -275,6 +309,11 @@ class Verdict:
             }
         if reason == "voucher_other_service" and self.voucher:
             return counter["voucher_other_service"] % {"service": self.voucher.service_name}
+        if reason == "amount_above_cap" and self.exhausted is not None:
+            return counter[reason] % {
+                "left": euros_words(self.exhausted.amount_left_cents or 0),
+                "period": period_words()[self.exhausted.period],
+            }
         if reason == "not_enough_meals" and self.exhausted is not None:
             return counter[reason] % {
                 "left": self.exhausted.remaining,

@@ -10,13 +10,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from comptoir.csp import wasm_allowed
+from comptoir.money import decimal_typed
 from counter.actions import (
     counter_sections_render,
     manager_sections_render,
     verdict_actions_render,
 )
 from counter.selectors import counter_day
-from counter.services import ScanRefused, UndoRefused, visit_record, visit_undo
+from counter.services import (
+    ScanRefused,
+    UndoRefused,
+    UseRecorded,
+    cents_of,
+    visit_record,
+    visit_undo,
+)
 from network.access import MemberRequest, role_required
 from network.models import Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
@@ -78,6 +86,8 @@ def counter_home(request: MemberRequest) -> HttpResponse:
 def counter_scan(request: MemberRequest) -> HttpResponse:
     """One scan: the verdict fragment (the same partial the page shows)."""
     units_typed = request.POST.get("units", "1").strip() or "1"
+    amount_typed = request.POST.get("amount", "").strip()
+    amount = decimal_typed(amount_typed) if amount_typed else None
     try:
         verdict = visit_record(
             text=request.POST.get("code", ""),
@@ -86,6 +96,11 @@ def counter_scan(request: MemberRequest) -> HttpResponse:
             idempotency_key=request.POST.get("idempotency_key", ""),
             # Meals served now, at a social restaurant; what is not a number is refused.
             units=int(units_typed) if units_typed.lstrip("-").isdigit() else 0,
+            # Outside food: the amount covered (what is not a number is refused) and a reference.
+            use=UseRecorded(
+                amount_cents=None if not amount_typed else cents_of(amount),
+                reference=request.POST.get("reference", ""),
+            ),
         )
     except ScanRefused as refusal:
         # 422 so that htmx shows it (see base.html); only a broken client gets here.

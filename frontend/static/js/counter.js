@@ -64,6 +64,10 @@
     // At a social restaurant, the next household starts again from one meal.
     const meals = form.querySelector("[name=units]");
     if (meals && !event.detail.failed) meals.value = "1";
+    // Outside food: the amount and reference were for this use only.
+    if (!event.detail.failed) {
+      form.querySelectorAll("[name=amount], [name=reference]").forEach((field) => { field.value = ""; });
+    }
     ready();
   });
 
