@@ -7,10 +7,11 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from counter.selectors import counter_day, counter_get_for_user
+from counter.selectors import counter_day, counter_get_for_user, vouchers_for_service
 from counter.serializers import (
     CounterDaySerializer,
     ScanRequestSerializer,
+    ServiceVouchersSerializer,
     UndoRequestSerializer,
     VerdictSerializer,
     VisitSerializer,
@@ -18,6 +19,7 @@ from counter.serializers import (
     visit_data,
 )
 from counter.services import UseRecorded, cents_of, visit_record, visit_undo
+from network.access import Perm, organisations_with_perm
 from network.api import UserLanguageApiView
 from network.api_policy import api_user
 from network.models import Organisation, User
@@ -33,6 +35,25 @@ def counter_of_caller(user: User, service_id: int | None) -> Organisation:
             {"service": [_("Vous scannez pour plusieurs comptoirs : dites lequel.")]}
         )
     raise exceptions.NotFound()
+
+
+def managed_service(user: User, service_id: int | None) -> Organisation:
+    """The service the caller manages (the one named, or their only one); 404 otherwise."""
+    services = list(
+        organisations_with_perm(user, Perm.SERVICE_MANAGE).filter(kind=Organisation.Kind.SERVICE)
+    )
+    if service_id is None:
+        if len(services) == 1:
+            return services[0]
+        if not services:
+            raise exceptions.PermissionDenied(_("Seul un gestionnaire de service peut faire ceci."))
+        raise exceptions.ValidationError(
+            {"service": [_("Vous gérez plusieurs services : dites lequel.")]}
+        )
+    found = next((s for s in services if s.pk == service_id), None)
+    if found is None:
+        raise exceptions.NotFound()
+    return found
 
 
 def service_param(request: Request) -> int | None:
@@ -121,5 +142,41 @@ class CounterDayApi(UserLanguageApiView):
             {
                 "accepted_count": day["accepted_count"],
                 "recent": [visit_data(v) for v in day["recent"]],
+            }
+        )
+
+
+class ServiceVouchersApi(UserLanguageApiView):
+    """Managers: the vouchers partners gave for the service in the last 90 days, by state,
+    and the latest (partner, kind, what each covers, validity, use); no household names."""
+
+    @extend_schema(
+        responses=ServiceVouchersSerializer,
+        parameters=[OpenApiParameter("service", int, required=False)],
+        summary="The service's vouchers",
+    )
+    def get(self, request: Request) -> Response:
+        service = managed_service(api_user(request), service_param(request))
+        today = timezone.localdate()
+        vouchers = vouchers_for_service(service, today)
+        return Response(
+            {
+                "valid": vouchers.valid,
+                "used": vouchers.used,
+                "expired": vouchers.expired,
+                "revoked": vouchers.revoked,
+                "recent": [
+                    {
+                        "id": v.pk,
+                        "kind": v.kind,
+                        "partner": v.partner.name,
+                        "covers": v.covers,
+                        "issued_at": timezone.localtime(v.issued_at).isoformat(),
+                        "valid_until": v.valid_until.isoformat(),
+                        "state": v.state_on(today),
+                        "used_at": timezone.localtime(v.used_at).isoformat() if v.used_at else None,
+                    }
+                    for v in vouchers.recent
+                ],
             }
         )

@@ -1,12 +1,16 @@
 """What the counter reads: the counters a user may scan at, and the day's figures."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TypedDict
 
-from comptoir.dates import local_days_bounds
+from django.db.models import Count, Q
+
+from comptoir.dates import local_days_bounds, local_midnight
 from counter.models import Visit
 from network.access import ROLE_PERMS, Perm, user_memberships
 from network.models import Organisation, User
+from passes.models import Voucher
 
 
 def counters_for_user(user: User) -> list[Organisation]:
@@ -62,3 +66,51 @@ def household_size_at(visit: Visit) -> int:
     """The household's size as the scan counted it (kept on the visit's answer)."""
     size = visit.answer.get("household_size") if visit.answer else None
     return int(size) if size else 1
+
+
+@dataclass(frozen=True)
+class ServiceVouchers:
+    """The vouchers partners gave for a service, as its manager follows them: no household
+    names (the manager does not need them), what each covers and what became of it."""
+
+    valid: int
+    used: int
+    expired: int
+    revoked: int
+    recent: list[Voucher]
+
+
+def vouchers_for_service(service: Organisation, today: date, days: int = 90) -> ServiceVouchers:
+    """The vouchers for `service` issued in the last `days` days: counts by state (one
+    aggregate) and the latest hundred, with their partner and where they were used."""
+    since = local_midnight(today - timedelta(days=days))
+    issued = Voucher.objects.filter(service=service, issued_at__gte=since)
+    counts = issued.aggregate(
+        used=Count("pk", filter=Q(used_at__isnull=False)),
+        revoked=Count("pk", filter=Q(used_at__isnull=True, revoked_at__isnull=False)),
+        expired=Count(
+            "pk", filter=Q(used_at__isnull=True, revoked_at__isnull=True, valid_until__lt=today)
+        ),
+        valid=Count(
+            "pk", filter=Q(used_at__isnull=True, revoked_at__isnull=True, valid_until__gte=today)
+        ),
+    )
+    recent = list(
+        issued.select_related("partner").only(
+            "kind",
+            "covers",
+            "valid_until",
+            "issued_at",
+            "used_at",
+            "revoked_at",
+            "partner__name",
+            "service_id",
+        )[:100]
+    )
+    return ServiceVouchers(
+        valid=counts["valid"],
+        used=counts["used"],
+        expired=counts["expired"],
+        revoked=counts["revoked"],
+        recent=recent,
+    )

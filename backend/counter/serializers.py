@@ -173,3 +173,22 @@ def visit_data(visit: Any) -> dict[str, Any]:
         "first_name": household.first_name if household else "",
         "undone_at": timezone.localtime(visit.undone_at).isoformat() if visit.undone_at else None,
     }
+
+
+class ServiceVoucherSerializer(serializers.Serializer[dict[str, Any]]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="referral or meal")
+    partner = serializers.CharField()
+    covers = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    valid_until = serializers.DateField()
+    state = serializers.CharField(help_text="valid, used, expired or revoked")
+    used_at = serializers.DateTimeField(allow_null=True)
+
+
+class ServiceVouchersSerializer(serializers.Serializer[dict[str, Any]]):
+    valid = serializers.IntegerField()
+    used = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    revoked = serializers.IntegerField()
+    recent = ServiceVoucherSerializer(many=True)

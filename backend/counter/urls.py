@@ -9,4 +9,5 @@ urlpatterns = [
     path("counter/scan/", views.counter_scan, name="scan"),
     path("counter/visits/<int:pk>/undo/", views.counter_visit_undo, name="visit-undo"),
     path("manage/", views.manager_home, name="manager-home"),
+    path("manage/vouchers/", views.manager_vouchers, name="manager-vouchers"),
 ]

@@ -16,7 +16,7 @@ from counter.actions import (
     manager_sections_render,
     verdict_actions_render,
 )
-from counter.selectors import counter_day
+from counter.selectors import counter_day, vouchers_for_service
 from counter.services import (
     ScanRefused,
     UndoRefused,
@@ -26,7 +26,7 @@ from counter.services import (
     visit_undo,
 )
 from network.access import MemberRequest, role_required
-from network.models import Role
+from network.models import Organisation, Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
 from schedules.selectors import (
     appointments_for_day,
@@ -137,4 +137,22 @@ def manager_home(request: MemberRequest) -> HttpResponse:
     context["staff"] = staff_for_organisation(organisation=context["service"])
     context["today"] = timezone.localdate()
     context["sections"] = manager_sections_render(request, context["service"])
+    context["takes_vouchers"] = context["service"].service_kind in VOUCHER_SERVICES
     return render(request, "counter/manager_home.html", context)
+
+
+# Services whose counters take vouchers: their managers follow them.
+VOUCHER_SERVICES = (Organisation.ServiceKind.VESTIAIRE, Organisation.ServiceKind.RESTAURANT)
+
+
+@role_required(Role.MANAGER)
+def manager_vouchers(request: MemberRequest) -> HttpResponse:
+    """The vouchers partners gave for this service: how many are waiting, used, expired."""
+    service = request.membership.organisation
+    today = timezone.localdate()
+    context = {
+        "service": service,
+        "today": today,
+        "vouchers": vouchers_for_service(service, today),
+    }
+    return render(request, "counter/manager_vouchers.html", context)

@@ -15,11 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from comptoir.serializers import many_data
-from counter.api import service_param
-from network.access import Perm, organisations_with_perm
+from counter.api import managed_service, service_param
 from network.api import UserLanguageApiView
 from network.api_policy import api_user
-from network.models import Organisation, User
+from network.models import Organisation
 from stock.models import InventoryCount, Lot, Product, StockReceipt
 from stock.selectors import product_lots, stock_alerts, stock_products
 from stock.serializers import (
@@ -57,25 +56,6 @@ from stock.services import (
 )
 
 SERVICE = OpenApiParameter("service", int, required=False, description="The managed service.")
-
-
-def managed_service(user: User, service_id: int | None) -> Organisation:
-    """The service the caller manages (the one named, or their only one); 404 otherwise."""
-    services = list(
-        organisations_with_perm(user, Perm.SERVICE_MANAGE).filter(kind=Organisation.Kind.SERVICE)
-    )
-    if service_id is None:
-        if len(services) == 1:
-            return services[0]
-        if not services:
-            raise exceptions.PermissionDenied(_("Seul un gestionnaire de service peut faire ceci."))
-        raise exceptions.ValidationError(
-            {"service": [_("Vous gérez plusieurs services : dites lequel.")]}
-        )
-    found = next((s for s in services if s.pk == service_id), None)
-    if found is None:
-        raise exceptions.NotFound()
-    return found
 
 
 def _row(service: Organisation, product: Product) -> dict[str, Any]:
