@@ -140,3 +140,17 @@ def test_a_device_sends_the_meals_served_and_a_bad_count_is_a_clear_400(
     assert refused.status_code == 400 and refused.json()["code"] == "units_invalid"
     assert served.status_code == 201 and served.json()["units"] == 2
     assert served.json()["allowances"][0]["remaining"] == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tablets_serving_one_households_last_meals_at_once_serve_them_once(
+    postgres, frozen_day, restaurant, waiter, meal_pass
+):
+    from tests.concurrency import run_together
+
+    assert serve(restaurant, waiter, meal_pass, 2, at(2)).accepted
+    # Four meals left this week; two tablets each try to serve four at once: the pass row
+    # lock queues them, the second sees the first's meals (a repeat within minutes).
+    verdicts = run_together(2, lambda i: serve(restaurant, waiter, meal_pass, 4, at(3)))
+    assert sorted(v.reason for v in verdicts) == ["", "already_served"]
+    assert sum(meal_pass.visits.filter(accepted=True).values_list("units", flat=True)) == 6
