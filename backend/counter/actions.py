@@ -9,7 +9,9 @@ never imports them:
 - a manager section renders a panel on the manager's home;
 - a counter section renders a small block beside the verdict (kept cheap: it is drawn
   after every scan);
-- an undo guard says why an accepted visit may no longer be undone (a sale made on it).
+- an undo guard says why an accepted visit may no longer be undone (a sale made on it);
+- a visit detail says, for some visits, what the household took with them (a parcel,
+  a sale, a vestiaire's handout), for the household's « ce qu'il a reçu » list.
 """
 
 from collections.abc import Callable
@@ -25,11 +27,14 @@ VerdictAction = Callable[[HttpRequest, Verdict], SafeString | None]
 ManagerSection = Callable[[HttpRequest, Organisation], SafeString]
 UndoGuard = Callable[[Visit], str | None]
 VerdictSide = Callable[[HttpRequest, Organisation], SafeString | None]
+# Visit ids → a short sentence each, for the visits an app has something to say about.
+VisitDetail = Callable[[list[Visit]], dict[int, str]]
 
 _actions: dict[str, VerdictAction] = {}
 _manager_sections: dict[str, ManagerSection] = {}
 _counter_sections: dict[str, VerdictSide] = {}
 _undo_guards: dict[str, UndoGuard] = {}
+_visit_details: dict[str, VisitDetail] = {}
 
 
 def verdict_action_register(name: str, render: VerdictAction) -> None:
@@ -74,3 +79,17 @@ def undo_refusal(visit: Visit) -> str | None:
         if message:
             return message
     return None
+
+
+def visit_detail_register(name: str, detail: VisitDetail) -> None:
+    """Add (or replace) what an app says about the visits a household made."""
+    _visit_details[name] = detail
+
+
+def visit_details(visits: list[Visit]) -> dict[int, list[str]]:
+    """Every registered app's sentences about `visits`, by visit id (one query per app)."""
+    said: dict[int, list[str]] = {}
+    for detail in _visit_details.values():
+        for visit_id, sentence in detail(visits).items():
+            said.setdefault(visit_id, []).append(sentence)
+    return said

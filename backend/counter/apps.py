@@ -7,8 +7,11 @@ class CounterConfig(AppConfig):
     verbose_name = _("Comptoirs")
 
     def ready(self) -> None:
+        from counter.views import household_received_section
         from network.access import role_home_register
         from network.models import Role
+        from passes.sections import household_section_register
 
         role_home_register(Role.VOLUNTEER, "counter:home")
         role_home_register(Role.MANAGER, "counter:manager-home")
+        household_section_register("received", household_received_section)

@@ -114,3 +114,18 @@ def vouchers_for_service(service: Organisation, today: date, days: int = 90) -> 
         revoked=counts["revoked"],
         recent=recent,
     )
+
+
+def visits_of_household(household_id: int, since: date, limit: int = 60) -> list[Visit]:
+    """The household's accepted visits since `since` (with its cards or its vouchers), not
+    undone, latest first, with their service and voucher."""
+    return list(
+        Visit.objects.filter(
+            Q(access_pass__household_id=household_id) | Q(voucher__household_id=household_id),
+            accepted=True,
+            undone_at__isnull=True,
+            at__gte=local_midnight(since),
+        )
+        .select_related("service", "voucher")
+        .order_by("-at", "-id")[:limit]
+    )

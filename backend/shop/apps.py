@@ -11,10 +11,13 @@ class ShopConfig(AppConfig):
             counter_section_register,
             undo_guard_register,
             verdict_action_register,
+            visit_detail_register,
         )
+        from shop.selectors import sales_said
         from shop.services.sales import visit_sold_refusal
         from shop.views.counter import counter_sales_link, verdict_basket_action
 
         verdict_action_register("basket", verdict_basket_action)
         undo_guard_register("sale", visit_sold_refusal)
         counter_section_register("sales", counter_sales_link)
+        visit_detail_register("sales", sales_said)

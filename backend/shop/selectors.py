@@ -11,10 +11,12 @@ from django.db.models import (
     Sum,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from comptoir.dates import local_midnight
+from counter.models import Visit
 from counter.selectors import household_size_at
-from counter.verdict import period_window
+from counter.verdict import euros_words, period_window
 from network.models import Organisation
 from network.rules import RuleKind
 from passes.models import AccessPass
@@ -254,3 +256,21 @@ def receipt_lines(sale: Sale) -> list[ReceiptLineView]:
             line.market_value + (seen.market_value if seen else 0),
         )
     return list(merged.values())
+
+
+def sales_said(visits: list[Visit]) -> dict[int, str]:
+    """« Achats : 12,40 € payés, aide 28,10 € » for each visit with a sale (corrections
+    deducted), for the household's « ce qu'il a reçu » list."""
+    rows = (
+        Sale.objects.filter(visit__in=[v.pk for v in visits])
+        .values("visit_id")
+        .annotate(paid=Sum("amount_paid"), market=Sum("market_total"), due=Sum("amount_due"))
+    )
+    return {
+        row["visit_id"]: _("Achats : %(paid)s payés, aide %(aid)s")
+        % {
+            "paid": euros_words(int(row["paid"] * 100)),
+            "aid": euros_words(int((row["market"] - row["due"]) * 100)),
+        }
+        for row in rows
+    }

@@ -556,3 +556,14 @@ def test_a_basket_left_open_overnight_does_not_check_out_the_next_day(
     )
     assert refusal.code == "visit_not_today"
     assert not Sale.objects.exists()
+
+
+def test_the_household_page_lists_the_sale_for_its_social_worker(
+    client, basket, volunteer_s, service_s, social_worker_a, household_a
+):
+    put(basket, volunteer_s, service_s, OIL_EAN)
+    sale_checkout(actor=volunteer_s, service=service_s, basket_id=basket.pk, payment="card")
+    client.force_login(social_worker_a)
+    page = client.get(f"/households/{household_a.pk}/").content.decode()
+    # Oil: 3.49 € at market, 1.00 € paid.
+    assert "Achats : 1,00\xa0€ payés, aide 2,49\xa0€" in page
