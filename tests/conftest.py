@@ -8,12 +8,16 @@ or browser is an error, never a skip.
 import os
 import shutil
 import socket
+from datetime import datetime, time
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.factories import membership, organisation, user
+from passes.services.vouchers import referral_issue
+from schedules.models import OpeningRule
+from tests.factories import convention_make, membership, organisation, user
 
 REQUIRE_SERVICES = os.environ.get("COMPTOIR_REQUIRE_SERVICES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,3 +156,51 @@ def coordinator(network_org):
 @pytest.fixture
 def user_without_role(db):
     return user("nobody")
+
+
+# --- a vestiaire and a social restaurant with partner A's convention, a referral ---------
+
+
+def open_daily(service):
+    OpeningRule.objects.create(
+        service=service, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
+    )
+    return service
+
+
+@pytest.fixture
+def vestiaire(db):
+    return open_daily(
+        organisation(
+            kind="service", name="Vestiaire V", slug="vestiaire-v", service_kind="vestiaire"
+        )
+    )
+
+
+@pytest.fixture
+def restaurant(db):
+    return open_daily(
+        organisation(kind="service", name="Resto R", slug="resto-r", service_kind="restaurant")
+    )
+
+
+@pytest.fixture
+def conventions(partner_a, vestiaire, restaurant):
+    return convention_make(partner_a, [vestiaire, restaurant])
+
+
+@pytest.fixture
+def dresser(vestiaire):
+    return membership(user("vol.vest"), vestiaire, "volunteer").user
+
+
+@pytest.fixture
+def referral(frozen_day, pass_keys, conventions, social_worker_a, household_a, vestiaire):
+    return referral_issue(
+        actor=social_worker_a,
+        household=household_a,
+        service=vestiaire,
+        covers="Vêtements d'hiver pour 3 personnes",
+        valid_days=14,
+        moment=datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Europe/Brussels")),
+    )

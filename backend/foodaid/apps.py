@@ -7,9 +7,25 @@ class FoodaidConfig(AppConfig):
     verbose_name = _("Aide alimentaire")
 
     def ready(self) -> None:
-        from counter.actions import undo_guard_register, verdict_action_register
+        from counter.actions import (
+            counter_section_register,
+            manager_section_register,
+            undo_guard_register,
+            verdict_action_register,
+            visit_detail_register,
+        )
+        from foodaid.handouts import visit_handout_refusal
+        from foodaid.received import handouts_said, parcels_said
         from foodaid.services import visit_parcel_refusal
-        from foodaid.views import verdict_parcel_action
+        from foodaid.views.counter import counter_parcels_link, verdict_parcel_action
+        from foodaid.views.handouts import verdict_handout_action
+        from foodaid.views.manage import manager_parcels_section
 
         verdict_action_register("parcel", verdict_parcel_action)
+        verdict_action_register("handout", verdict_handout_action)
         undo_guard_register("parcel", visit_parcel_refusal)
+        undo_guard_register("handout", visit_handout_refusal)
+        visit_detail_register("parcels", parcels_said)
+        visit_detail_register("handouts", handouts_said)
+        counter_section_register("parcels", counter_parcels_link)
+        manager_section_register("parcels", manager_parcels_section)

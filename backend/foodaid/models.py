@@ -101,8 +101,9 @@ class Distribution(models.Model):
     visit = models.ForeignKey(
         Visit, on_delete=models.PROTECT, related_name="distributions", verbose_name=_("passage")
     )
+    # The template it followed; a template deleted later leaves the parcel's own lines.
     template = models.ForeignKey(
-        ParcelTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ParcelTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
@@ -181,3 +182,43 @@ class DistributionLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_id}"
+
+
+class Handout(models.Model):
+    """What a vestiaire gave after an accepted scan (of a referral voucher or a card): free
+    text lines with a count, recorded by the volunteer, correctable the same day."""
+
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    visit = models.OneToOneField(
+        Visit, on_delete=models.PROTECT, related_name="handout", verbose_name=_("passage")
+    )
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("le"))
+
+    class Meta:
+        verbose_name = _("don du vestiaire")
+        verbose_name_plural = _("dons du vestiaire")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["service", "at"], name="handout_service_day_idx")]
+
+    def __str__(self) -> str:
+        return f"handout #{self.pk}"
+
+
+class HandoutLine(models.Model):
+    handout = models.ForeignKey(Handout, on_delete=models.CASCADE, related_name="lines")
+    text = models.CharField(_("article"), max_length=120)
+    count = models.PositiveSmallIntegerField(_("nombre"), default=1)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(name="handout_line_counted", condition=Q(count__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.text}"

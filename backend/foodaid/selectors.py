@@ -7,15 +7,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import Count, F, Q, Sum
 
 from comptoir.dates import local_midnight
 from counter.models import Visit
 from foodaid.models import Distribution, ParcelTemplate
 from network.models import Organisation
 from stock.models import Lot, Product
-from stock.selectors import TAKE_COLUMNS
+from stock.selectors import TAKE_COLUMNS, StockRow, stock_products
 from stock.takes import Plan, plan_takes
+
+# The manager's page counts complete parcels up to this many (a few plans, whatever the stock).
+PARCELS_COUNTED_MAX = 999
 
 
 def parcel_templates(service: Organisation) -> list[ParcelTemplate]:
@@ -30,6 +33,21 @@ def parcel_templates(service: Organisation) -> list[ParcelTemplate]:
 def template_for(service: Organisation, persons: int) -> ParcelTemplate | None:
     """The template whose band holds a household of `persons` (with its lines)."""
     return next((t for t in parcel_templates(service) if t.fits(persons)), None)
+
+
+def parcel_template_get(service: Organisation, template_id: int) -> ParcelTemplate | None:
+    """One of the service's templates, with its lines and products; None for any other."""
+    return (
+        ParcelTemplate.objects.filter(service=service, pk=template_id)
+        .prefetch_related("lines__product")
+        .first()
+    )
+
+
+def parcel_products(service: Organisation, today: date) -> list[StockRow]:
+    """The catalogue a manager picks a parcel's products from: the products offered, by
+    category and name, with what `service` holds of each in date today."""
+    return [row for row in stock_products(service, today, limit=5000) if row.product.is_active]
 
 
 @dataclass(frozen=True)
@@ -84,8 +102,9 @@ def parcel_lots(
     return list(queryset)
 
 
-def parcel_plan(template: ParcelTemplate, lots: list[Lot]) -> ParcelPlan:
-    """The parcel `template` makes from `lots` (from `parcel_lots`).
+def parcel_plan(template: ParcelTemplate, lots: list[Lot], *, times: int = 1) -> ParcelPlan:
+    """The parcel `template` makes from `lots` (from `parcel_lots`), or `times` parcels
+    at once (the manager's count of what the stock allows).
 
     Each product is given up to what is in stock; a shortfall is made up with other
     products of the same category and unit (those reaching their date first), and what
@@ -105,9 +124,10 @@ def parcel_plan(template: ParcelTemplate, lots: list[Lot]) -> ParcelPlan:
     lines: list[ParcelLine] = []
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     for line in template.lines.all():
-        given = min(line.quantity, available[line.product_id])
+        quantity = line.quantity * times
+        given = min(quantity, available[line.product_id])
         available[line.product_id] -= given
-        missing = line.quantity - given
+        missing = quantity - given
         substitutes: list[ParcelLine] = []
         for other in stand_ins:
             if missing <= 0:
@@ -128,12 +148,79 @@ def parcel_plan(template: ParcelTemplate, lots: list[Lot]) -> ParcelPlan:
     return ParcelPlan(template, tuple(lines), takes)
 
 
+@dataclass(frozen=True)
+class ParcelCapacity:
+    """What today's stock allows of a template."""
+
+    template: ParcelTemplate
+    # Complete parcels the stock makes, up to PARCELS_COUNTED_MAX.
+    parcels: int
+    # What the next parcel would lack: the template's products short, with how much.
+    short: tuple[ParcelLine, ...]
+
+    @property
+    def at_most(self) -> bool:
+        return self.parcels >= PARCELS_COUNTED_MAX
+
+
+def parcel_capacity(template: ParcelTemplate, lots: list[Lot]) -> ParcelCapacity:
+    """How many complete parcels `template` makes from `lots` (from `parcel_lots`), and what
+    the one after would lack. Doubles, then halves, the number of parcels planned at once:
+    about twenty plans at most, whatever the stock."""
+    done, trying = 0, 1
+    plan = parcel_plan(template, lots, times=trying)
+    while not plan.short_lines:
+        done = trying
+        if done >= PARCELS_COUNTED_MAX:
+            return ParcelCapacity(template, PARCELS_COUNTED_MAX, ())
+        trying = min(trying * 2, PARCELS_COUNTED_MAX)
+        plan = parcel_plan(template, lots, times=trying)
+    while trying - done > 1:
+        middle = (done + trying) // 2
+        middle_plan = parcel_plan(template, lots, times=middle)
+        if middle_plan.short_lines:
+            trying, plan = middle, middle_plan
+        else:
+            done = middle
+    return ParcelCapacity(template, done, tuple(plan.short_lines))
+
+
+def parcel_capacities(service: Organisation, today: date) -> list[ParcelCapacity]:
+    """Each template of `service`, smallest households first, with what today's stock
+    allows of it (one query for the templates, one for each template's lots)."""
+    return [
+        parcel_capacity(template, parcel_lots(service, template, today))
+        for template in parcel_templates(service)
+    ]
+
+
+def parcel_visit(service: Organisation, visit_id: int) -> Visit | None:
+    """An accepted visit at `service` that a parcel may follow, with its household; None
+    for any other (refused, unknown, another counter's)."""
+    return (
+        Visit.objects.filter(pk=visit_id, service=service, accepted=True, access_pass__isnull=False)
+        .select_related("access_pass__household")
+        .first()
+    )
+
+
+def distribution_for_counter(service: Organisation, distribution_id: int) -> Distribution | None:
+    """A distribution of `service` (a parcel or a correction), with its lines and products."""
+    return (
+        Distribution.objects.filter(pk=distribution_id, service=service)
+        .select_related("template")
+        .prefetch_related("lines__product", "lines__substitutes", "corrections")
+        .first()
+    )
+
+
 def distribution_for_visit(visit: Visit) -> Distribution | None:
     return Distribution.objects.filter(visit=visit, corrects__isnull=True).first()
 
 
 def distributions_of_day(service: Organisation, day: date) -> list[Distribution]:
-    """The day's distributions at `service` (with their corrections), latest first."""
+    """The day's parcels at `service` (with their corrections and the household's first
+    name), latest first."""
     return list(
         Distribution.objects.filter(
             service=service,
@@ -141,6 +228,28 @@ def distributions_of_day(service: Organisation, day: date) -> list[Distribution]
             at__lt=local_midnight(day + timedelta(days=1)),
             corrects__isnull=True,
         )
+        .select_related("access_pass__household")
         .prefetch_related("lines__product", "corrections__lines")
         .order_by("-at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class ParcelsDay:
+    # Parcels given (a correction, even of a whole parcel, is not one less given).
+    parcels: int
+    # Their value at market prices, corrections deducted.
+    market_total: Decimal
+
+
+def parcels_day(service: Organisation, day: date) -> ParcelsDay:
+    """How many parcels `service` gave on `day`, and what they were worth (one query)."""
+    figures = Distribution.objects.filter(
+        service=service,
+        at__gte=local_midnight(day),
+        at__lt=local_midnight(day + timedelta(days=1)),
+    ).aggregate(
+        parcels=Count("pk", filter=Q(corrects__isnull=True)),
+        market_total=Sum("market_total"),
+    )
+    return ParcelsDay(figures["parcels"], figures["market_total"] or Decimal(0))

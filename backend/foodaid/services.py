@@ -202,7 +202,9 @@ def _visit_for_parcel(service: Organisation, visit_id: int, moment: datetime) ->
 def parcel_preview(
     *, service: Organisation, visit: Visit, today: datetime | None = None
 ) -> ParcelPlan:
-    """The parcel this visit's household would receive now (read only, no lock)."""
+    """The parcel this visit's household would receive now (read only, no lock). Refuses
+    `not_food_aid_point`, `no_template`."""
+    require_food_aid_point(service)
     moment = today or timezone.now()
     template = _template_or_refuse(service, household_size_at(visit))
     return parcel_plan(template, parcel_lots(service, template, timezone.localdate(moment)))

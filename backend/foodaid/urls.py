@@ -1,16 +1,29 @@
 from django.urls import path
 
-from foodaid import views
+from foodaid.views import counter, handouts, manage
 
 app_name = "foodaid"
 
 urlpatterns = [
-    path("counter/visits/<int:pk>/parcel/", views.parcel_page, name="parcel"),
-    path("counter/visits/<int:pk>/parcel/give/", views.parcel_give, name="parcel-give"),
-    path("counter/parcels/<int:pk>/", views.distribution_page, name="distribution"),
+    # The counter's tablet.
+    path("counter/parcels/", counter.parcels_today, name="parcels-today"),
+    path("counter/visits/<int:pk>/parcel/", counter.parcel_page, name="parcel"),
+    path("counter/visits/<int:pk>/parcel/give/", counter.parcel_give, name="parcel-give"),
+    path("counter/parcels/<int:pk>/", counter.distribution_page, name="distribution"),
     path(
         "counter/parcels/<int:pk>/correct/",
-        views.distribution_correct_view,
+        counter.distribution_correct_view,
         name="distribution-correct",
+    ),
+    # The vestiaire's tablet: what was given.
+    path("counter/visits/<int:pk>/handout/", handouts.handout_page, name="handout"),
+    # The manager's templates.
+    path("manage/parcels/", manage.parcel_templates_page, name="template-list"),
+    path("manage/parcels/new/", manage.parcel_template_edit, name="template-new"),
+    path("manage/parcels/<int:pk>/", manage.parcel_template_edit, name="template-edit"),
+    path(
+        "manage/parcels/<int:pk>/delete/",
+        manage.parcel_template_delete_view,
+        name="template-delete",
     ),
 ]

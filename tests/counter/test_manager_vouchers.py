@@ -7,7 +7,7 @@ import pytest
 
 from passes.selectors import voucher_token
 from passes.services.vouchers import referral_issue, voucher_revoke
-from tests.counter.test_vouchers import conventions, dresser, referral, restaurant, scan, vestiaire  # noqa: F401
+from tests.counter.test_vouchers import scan
 from tests.factories import membership, user
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -15,7 +15,7 @@ MONDAY = datetime(2026, 3, 2, 10, tzinfo=BRUSSELS)
 
 
 @pytest.fixture
-def boss(vestiaire):  # noqa: F811
+def boss(vestiaire):
     return membership(user("man.vest"), vestiaire, "manager").user
 
 
@@ -26,7 +26,7 @@ def test_the_manager_sees_vouchers_by_state_and_no_household_name(
     vestiaire,
     boss,
     social_worker_a,
-    household_a,  # noqa: F811
+    household_a,
 ):
     scan(voucher_token(voucher=referral), vestiaire, dresser)
     waiting = referral_issue(
@@ -67,12 +67,12 @@ def test_the_manager_sees_vouchers_by_state_and_no_household_name(
     assert waiting.human_code not in page
 
 
-def test_a_volunteer_cannot_open_the_vouchers_page(client, dresser):  # noqa: F811
+def test_a_volunteer_cannot_open_the_vouchers_page(client, dresser):
     client.force_login(dresser)
     assert client.get("/manage/vouchers/").status_code == 403
 
 
-def test_a_manager_reads_the_vouchers_through_the_api(referral, boss, dresser, vestiaire):  # noqa: F811
+def test_a_manager_reads_the_vouchers_through_the_api(referral, boss, dresser, vestiaire):
     from rest_framework.test import APIClient
 
     scan(voucher_token(voucher=referral), vestiaire, dresser)

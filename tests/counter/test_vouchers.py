@@ -2,7 +2,7 @@
 accepted once at their counter, refused with a clear sentence otherwise."""
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,57 +15,11 @@ from passes.selectors import pass_check, voucher_token
 from passes.services.checks import PassRefused
 from passes.services.vouchers import meal_tickets_issue, referral_issue, voucher_revoke
 from passes.tokens import human_code_display, token_read
-from schedules.models import OpeningRule
 from tests.concurrency import run_together
-from tests.factories import convention_make, membership, organisation, user
+from tests.factories import membership, organisation, user
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 MONDAY = datetime(2026, 3, 2, 10, tzinfo=BRUSSELS)
-
-
-def open_daily(service):
-    OpeningRule.objects.create(
-        service=service, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
-    )
-    return service
-
-
-@pytest.fixture
-def vestiaire(db):
-    return open_daily(
-        organisation(
-            kind="service", name="Vestiaire V", slug="vestiaire-v", service_kind="vestiaire"
-        )
-    )
-
-
-@pytest.fixture
-def restaurant(db):
-    return open_daily(
-        organisation(kind="service", name="Resto R", slug="resto-r", service_kind="restaurant")
-    )
-
-
-@pytest.fixture
-def conventions(partner_a, vestiaire, restaurant):
-    return convention_make(partner_a, [vestiaire, restaurant])
-
-
-@pytest.fixture
-def dresser(vestiaire):
-    return membership(user("vol.vest"), vestiaire, "volunteer").user
-
-
-@pytest.fixture
-def referral(frozen_day, pass_keys, conventions, social_worker_a, household_a, vestiaire):
-    return referral_issue(
-        actor=social_worker_a,
-        household=household_a,
-        service=vestiaire,
-        covers="Vêtements d'hiver pour 3 personnes",
-        valid_days=14,
-        moment=MONDAY,
-    )
 
 
 def scan(text, service, volunteer, moment=MONDAY, key=None, units=1):

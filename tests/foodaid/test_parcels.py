@@ -350,3 +350,12 @@ def test_the_verdict_at_a_food_aid_point_leads_to_the_parcel(
         "/counter/scan/", {"code": pass_token(access_pass=pass_a), "idempotency_key": "k" * 16}
     ).content.decode()
     assert "Colis du ménage" in html
+
+
+def test_the_household_page_lists_the_parcel_for_its_social_worker(
+    client, bands, visit_a, volunteer_s, service_s, social_worker_a, household_a
+):
+    distribution_record(actor=volunteer_s, service=service_s, visit_id=visit_a.pk)
+    client.force_login(social_worker_a)
+    page = client.get(f"/households/{household_a.pk}/").content.decode()
+    assert "Colis : 6 articles, 23,75" in page

@@ -1,5 +1,6 @@
 """The parcel on the counter's tablet: after an accepted scan, the parcel for the
-household's size as the stock allows it, given in one tap, correctable the same day."""
+household's size as the stock allows it, given in one tap, correctable the same day;
+and the day's parcels."""
 
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from counter.models import Visit
 from counter.selectors import household_size_at
 from counter.verdict import Verdict
 from foodaid.models import Distribution
-from foodaid.selectors import distribution_for_visit
+from foodaid.selectors import distribution_for_visit, distributions_of_day, parcel_visit
 from foodaid.services import distribution_correct, distribution_record, parcel_preview
 from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
@@ -37,13 +38,40 @@ def verdict_parcel_action(request: HttpRequest, verdict: Verdict) -> SafeString 
     return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
 
 
+def counter_parcels_link(request: HttpRequest, service: Organisation) -> SafeString | None:
+    """Beside the verdict at a food-aid point: the way to today's parcels (no query)."""
+    if service.service_kind != Organisation.ServiceKind.FOOD_AID:
+        return None
+    html = render_to_string("foodaid/includes/counter_parcels_link.html", request=request)
+    return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
+
+
+@role_required(*COUNTER_ROLES)
+def parcels_today(request: MemberRequest) -> HttpResponse:
+    """Today's parcels at this counter, with their corrections, and what they were worth."""
+    service = request.membership.organisation
+    parcels = distributions_of_day(service, timezone.localdate())
+    rows = [
+        (
+            parcel,
+            parcel.market_total
+            + sum((c.market_total for c in parcel.corrections.all()), Decimal(0)),
+        )
+        for parcel in parcels
+    ]
+    context = {
+        "service": service,
+        "rows": rows,
+        "count": len(parcels),
+        "persons": sum(parcel.persons for parcel in parcels),
+        "market_total": sum((value for _parcel, value in rows), Decimal(0)),
+    }
+    return render(request, "foodaid/parcels_today.html", context)
+
+
 def _visit_or_404(request: MemberRequest, pk: int) -> Visit:
-    visit = (
-        Visit.objects.filter(pk=pk, service=request.membership.organisation, accepted=True)
-        .select_related("access_pass__household")
-        .first()
-    )
-    if visit is None or visit.access_pass is None:
+    visit = parcel_visit(request.membership.organisation, pk)
+    if visit is None:
         raise Http404
     return visit
 
@@ -90,7 +118,7 @@ def _distribution_or_404(request: MemberRequest, pk: int) -> Distribution:
         Distribution.objects.filter(
             pk=pk, service=request.membership.organisation, corrects__isnull=True
         )
-        .select_related("template")
+        .select_related("template", "access_pass__household")
         .prefetch_related("lines__product", "lines__substitutes", "corrections__lines__product")
         .first()
     )
