@@ -12,6 +12,8 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from counter import api as counter_api
+from foodaid import api as foodaid_api
+from foodaid import api_handouts as handouts_api
 from network import api as network_api
 from passes import api as passes_api
 from shop import api as shop_api
@@ -61,6 +63,12 @@ urlpatterns = [
         name="household-assessment-list",
     ),
     path(
+        "households/<int:pk>/vouchers/",
+        passes_api.HouseholdVoucherListApi.as_view(),
+        name="household-voucher-list",
+    ),
+    path("vouchers/<int:pk>/revoke/", passes_api.VoucherRevokeApi.as_view(), name="voucher-revoke"),
+    path(
         "assessments/<int:pk>/notes/",
         passes_api.AssessmentNotesApi.as_view(),
         name="assessment-notes",
@@ -82,6 +90,7 @@ urlpatterns = [
     path("passes/<int:pk>/qr.png", passes_api.PassQrPngApi.as_view(), name="pass-qr-png"),
     path("counter/scans/", counter_api.CounterScanApi.as_view(), name="counter-scan"),
     path("counter/today/", counter_api.CounterDayApi.as_view(), name="counter-day"),
+    path("counter/vouchers/", counter_api.ServiceVouchersApi.as_view(), name="counter-vouchers"),
     path(
         "counter/visits/<int:pk>/undo/",
         counter_api.CounterVisitUndoApi.as_view(),
@@ -154,6 +163,44 @@ urlpatterns = [
         name="stock-lot-transfer",
     ),
     path("stock/alerts/", stock_api.StockAlertsApi.as_view(), name="stock-alerts"),
+    path(
+        "foodaid/parcel-templates/",
+        foodaid_api.ParcelTemplateListApi.as_view(),
+        name="foodaid-template-list",
+    ),
+    path(
+        "foodaid/parcel-templates/<int:pk>/",
+        foodaid_api.ParcelTemplateDetailApi.as_view(),
+        name="foodaid-template",
+    ),
+    path(
+        "foodaid/visits/<int:pk>/parcel/",
+        foodaid_api.ParcelPreviewApi.as_view(),
+        name="foodaid-parcel-preview",
+    ),
+    path(
+        "foodaid/distributions/",
+        foodaid_api.DistributionGiveApi.as_view(),
+        name="foodaid-distribution-give",
+    ),
+    path(
+        "foodaid/distributions/<int:pk>/",
+        foodaid_api.DistributionDetailApi.as_view(),
+        name="foodaid-distribution",
+    ),
+    path(
+        "foodaid/distributions/<int:pk>/corrections/",
+        foodaid_api.DistributionCorrectionApi.as_view(),
+        name="foodaid-distribution-correct",
+    ),
+    path(
+        "foodaid/handouts/", handouts_api.HandoutRecordApi.as_view(), name="foodaid-handout-record"
+    ),
+    path(
+        "foodaid/handouts/<int:pk>/",
+        handouts_api.HandoutDetailApi.as_view(),
+        name="foodaid-handout",
+    ),
     path("pass-keys/", passes_api.PassKeyListApi.as_view(), name="pass-key-list"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(

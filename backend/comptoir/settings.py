@@ -294,9 +294,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Comptoir API",
     "DESCRIPTION": (
         "The network's organisations and conventions; the partner services' households, "
-        "social assessments and access passes; the public keys that verify cards; the "
+        "social assessments, access passes, referral vouchers and meal tickets; the public "
+        "keys that verify cards and vouchers; the "
         "counter's scans; the shop's baskets, sales and their corrections, and barcode "
-        "look-ups. Browsers use their session; devices send "
+        "look-ups; food-aid parcels: the manager's parcel templates by household size, a "
+        "parcel's preview, distributions and their corrections. Browsers use their "
+        "session; devices send "
         "`Authorization: Token <key>` (POST /api/auth/token/)."
     ),
     "VERSION": "0.1.0",
@@ -311,6 +314,9 @@ SPECTACULAR_SETTINGS = {
         "PassStatusEnum": "passes.models.AccessPass.Status",
         "HouseholdPassFilterEnum": "passes.selectors.HOUSEHOLD_FILTERS",
         "SexEnum": "passes.models.Sex",
+        "StateEnum": "passes.serializers.PASS_STATES",
+        "VoucherKindEnum": "passes.models.Voucher.Kind",
+        "VoucherStateEnum": "passes.voucher_serializers.STATES",
     },
 }
 

@@ -42,14 +42,19 @@ class PassesConfig(AppConfig):
     verbose_name = _("Accès-pass")
 
     def ready(self) -> None:
-        """Register the partners' homes; refuse to start with pass keys in the wrong
-        format (one line naming the variable)."""
+        """Register the partners' homes and the household page's vouchers; refuse to
+        start with pass keys in the wrong format (one line naming the variable)."""
         from network.access import role_home_register
         from network.models import Role
+        from passes.sections import household_section_register
         from passes.tokens import private_key_parse, public_key_parse
+        from passes.voucher_views import vouchers_section
 
         role_home_register(Role.SOCIAL_WORKER, "passes:home-social-worker")
         role_home_register(Role.PARTNER_HEAD, "passes:home-partner-head")
+        # The household page's vouchers come first among its sections, above the upper
+        # apps' (this app is ready before them).
+        household_section_register("vouchers", vouchers_section)
         food_aid_bands_check()
 
         if not settings.PASS_SIGNING_KEY:

@@ -234,3 +234,63 @@ class HouseholdSearchForm(forms.Form):
             (p.pk, p.name) for p in partners
         ]
         self.show_partner = len(partners) > 1
+
+
+# --- vouchers -----------------------------------------------------------------------
+
+
+def _days_field(default: int) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=_("Valable (jours)"),
+        initial=default,
+        widget=forms.NumberInput(attrs={"class": "input-count", "min": 1, "max": 180}),
+    )
+
+
+class _VoucherForm(forms.Form):
+    """Where a voucher is for: one of the services offered. The service checks the rest
+    (what a referral covers, the days, the count) and its refusals land on the fields."""
+
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Organisation.objects.none())
+
+    def __init__(self, *args: Any, services: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        service = form_field(self, "service", forms.ModelChoiceField)
+        service.queryset = services
+        service.empty_label = None
+
+
+class ReferralForm(_VoucherForm):
+    """Where the household goes matters more than a default: the worker picks it."""
+
+    covers = forms.CharField(
+        label=_("Ce que le bon couvre"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("vêtements d'hiver pour 3 personnes"), "size": 40}
+        ),
+    )
+    valid_days = _days_field(30)
+
+    def __init__(self, *args: Any, services: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, services=services, **kwargs)
+        form_field(self, "service", forms.ModelChoiceField).empty_label = _("Choisissez un service")
+
+
+class MealTicketsForm(_VoucherForm):
+    count = forms.IntegerField(
+        label=_("Nombre de tickets"),
+        initial=10,
+        help_text=_("De 1 à 30 : un ticket vaut un repas."),
+        widget=forms.NumberInput(attrs={"class": "input-count", "min": 1, "max": 30}),
+    )
+    valid_days = _days_field(90)
+
+    def __init__(self, *args: Any, services: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, services=services, **kwargs)
+        self.fields["service"].label = _("Restaurant social")
+
+
+class VoucherRevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=200, required=False)

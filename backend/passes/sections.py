@@ -1,8 +1,9 @@
-"""Sections that upper apps add to a household's page (appointments, later parcels).
+"""Sections added to a household's page (vouchers, appointments, later parcels).
 
 The household page belongs to `passes`; what other apps know about a household
 lives above it. They register a function here (in their AppConfig.ready) that
-renders their section, so `passes` never imports them.
+renders their section, so `passes` never imports them. `passes` registers its own
+vouchers section the same way, so that the section and its htmx answers are one.
 """
 
 from collections.abc import Callable

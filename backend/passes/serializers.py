@@ -33,6 +33,8 @@ from passes.selectors import HOUSEHOLD_FILTERS, HouseholdRow, pass_current_card,
 
 # Ids are PostgreSQL bigints; larger numbers are refused before they reach a query.
 MAX_ID = 2**63 - 1
+# A pass's state on a day (`AccessPass.state_on`); the schema names it apart from a voucher's.
+PASS_STATES = [*AccessPass.Status.values, "not_yet_valid"]
 
 
 def _today(context: Mapping[str, Any]) -> date:
@@ -198,9 +200,7 @@ class PassSummarySerializer(serializers.Serializer[AccessPass]):
     services = OrganisationRefSerializer(many=True, source="services.all")
     card_version = serializers.IntegerField()
 
-    @extend_schema_field(
-        serializers.ChoiceField(choices=[*AccessPass.Status.values, "not_yet_valid"])
-    )
+    @extend_schema_field(serializers.ChoiceField(choices=PASS_STATES))
     def get_state(self, access_pass: AccessPass) -> str:
         return str(access_pass.state_on(_today(self.context)))
 
@@ -210,7 +210,7 @@ class CurrentPassSerializer(serializers.Serializer[dict[str, Any]]):
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=AccessPass.Status.choices)
-    state = serializers.ChoiceField(choices=[*AccessPass.Status.values, "not_yet_valid"])
+    state = serializers.ChoiceField(choices=PASS_STATES)
     valid_from = serializers.DateField()
     valid_until = serializers.DateField()
 
@@ -434,9 +434,7 @@ class PassSerializer(serializers.Serializer[AccessPass]):
     token = serializers.SerializerMethodField(help_text="What the current card's QR code holds.")
     links = serializers.SerializerMethodField()
 
-    @extend_schema_field(
-        serializers.ChoiceField(choices=[*AccessPass.Status.values, "not_yet_valid"])
-    )
+    @extend_schema_field(serializers.ChoiceField(choices=PASS_STATES))
     def get_state(self, access_pass: AccessPass) -> str:
         return str(access_pass.state_on(_today(self.context)))
 

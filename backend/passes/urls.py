@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passes import views
+from passes import views, voucher_views
 
 app_name = "passes"
 
@@ -23,6 +23,23 @@ urlpatterns = [
     path("passes/<int:pass_id>/card/", views.pass_card, name="pass-card"),
     path("passes/<int:pass_id>/card.png", views.pass_card_png, name="pass-card-png"),
     path("cards/sheet/", views.card_sheet, name="card-sheet"),
+    path(
+        "households/<int:household_id>/vouchers/referral/",
+        voucher_views.referral_give,
+        name="voucher-referral",
+    ),
+    path(
+        "households/<int:household_id>/vouchers/meal-tickets/",
+        voucher_views.meal_tickets_give,
+        name="voucher-meal-tickets",
+    ),
+    path("vouchers/<int:voucher_id>/revoke/", voucher_views.voucher_cancel, name="voucher-revoke"),
+    path("vouchers/<int:voucher_id>/print/", voucher_views.referral_print, name="voucher-print"),
+    path(
+        "vouchers/sheets/<uuid:batch>/print/",
+        voucher_views.meal_ticket_sheet,
+        name="meal-ticket-sheet",
+    ),
     # suspend, resume, revoke, replace (after the fixed paths above, which it would shadow)
     path("passes/<int:pass_id>/<slug:action>/", views.pass_action, name="pass-action"),
 ]

@@ -1,4 +1,5 @@
-"""REST API of the passes app: households, assessments, passes, their cards and public keys.
+"""REST API of the passes app: households, assessments, passes, their cards and public keys,
+vouchers (referrals and meal tickets).
 
 Every view does the same four steps: parse the input with a serializer, fetch
 through the access selectors (another partner's object answers 404, never
@@ -28,6 +29,7 @@ from passes.api.passes import (
     PassRevokeApi,
     PassSuspendApi,
 )
+from passes.api.vouchers import HouseholdVoucherListApi, VoucherRevokeApi
 
 __all__ = [
     "AssessmentNotesApi",
@@ -36,6 +38,7 @@ __all__ = [
     "HouseholdDetailApi",
     "HouseholdListApi",
     "HouseholdSearchApi",
+    "HouseholdVoucherListApi",
     "PassDetailApi",
     "PassHistoryApi",
     "PassKeyListApi",
@@ -47,4 +50,5 @@ __all__ = [
     "PassResumeApi",
     "PassRevokeApi",
     "PassSuspendApi",
+    "VoucherRevokeApi",
 ]

@@ -3,6 +3,7 @@
 A social worker of the partner that holds the household issues them, for a service
 their partner has a convention with today. Each voucher is good once, at that
 service, until its date; the counter redeems it (`counter.services.visit_record`).
+Giving, cancelling and printing are written to the audit trail.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from network.access import Perm, has_perm
 from network.audit import audit_record
 from network.models import Convention, Organisation, User
 from passes.models import Household, PassCard, Voucher
-from passes.services.checks import reason_check, refuse
+from passes.services.checks import MIN_REASON_LENGTH, refuse
 from passes.tokens import human_code_new
 
 # A referral is meant for the coming weeks; a sheet of meal tickets for a few months.
 VOUCHER_DAYS_MAX = 180
 MEAL_TICKETS_MAX = 30
 COVERS_MIN_LENGTH = 3
+# The column's width: a longer reason is cut rather than refused at the database.
+REVOKE_REASON_MAX = 200
 
 
 def _issuer_check(actor: User, household: Household) -> None:
@@ -209,7 +212,14 @@ def voucher_revoke(
     if voucher is None:
         refuse(_("Ce bon n'existe pas."), code="not_found", kind=ErrorKind.NOT_FOUND)
     _issuer_check(actor, voucher.household)
-    reason = reason_check(reason)
+    reason = " ".join((reason or "").split())[:REVOKE_REASON_MAX]
+    if len(reason) < MIN_REASON_LENGTH:
+        refuse(
+            _("Indiquez pourquoi vous annulez ce bon (quelques mots)."),
+            code="reason_required",
+            field="reason",
+            kind=ErrorKind.INVALID,
+        )
     if voucher.used_at is not None:
         refuse(_("Ce bon a déjà été utilisé : il ne peut plus être annulé."), code="voucher_used")
     if voucher.revoked_at is not None:
@@ -224,3 +234,21 @@ def voucher_revoke(
         target=voucher,
     )
     return voucher
+
+
+def vouchers_printed(*, actor: User, vouchers: list[Voucher]) -> None:
+    """Write who printed a referral or a sheet of meal tickets (or showed it on a screen):
+    one audit entry naming the vouchers by id, never the household or what they cover."""
+    if not vouchers:
+        return
+    first = vouchers[0]
+    detail: dict[str, object] = {"vouchers": [v.pk for v in vouchers]}
+    if first.batch is not None:
+        detail["batch"] = str(first.batch)
+    audit_record(
+        actor=actor,
+        action="voucher.print",
+        organisation=first.partner,
+        target=first if first.batch is None else first.household,
+        detail=detail,
+    )

@@ -1,4 +1,4 @@
-"""What a persona may try on passes: each page, htmx fragment and API operation."""
+"""What a persona may try on passes and vouchers: each page, htmx fragment and API operation."""
 
 from __future__ import annotations
 
@@ -203,6 +203,28 @@ PAGE_ACTIONS = [
     Action("pass_card", PAGE, "get", lambda w: _pass(w) + "card/"),
     Action("pass_card_png", PAGE, "get", lambda w: f"/passes/{w.access_pass.pk}/card.png"),
     Action("card_sheet", PAGE, "get", lambda w: f"/cards/sheet/?pass={w.access_pass.pk}"),
+    Action(
+        "voucher_referral",
+        HTMX,
+        "post",
+        lambda w: _household(w) + "vouchers/referral/",
+        lambda w: {
+            "referral-service": w.voucher.service_id,
+            "referral-covers": "Manteau d'hiver",
+            "referral-valid_days": "30",
+        },
+        headers=HX,
+        changes=True,
+    ),
+    Action(
+        "voucher_revoke",
+        PAGE,
+        "post",
+        lambda w: f"/vouchers/{w.voucher.pk}/revoke/",
+        lambda w: REASON,
+        changes=True,
+    ),
+    Action("voucher_print", PAGE, "get", lambda w: f"/vouchers/{w.voucher.pk}/print/"),
 ]
 
 API_ACTIONS = [
@@ -328,6 +350,23 @@ API_ACTIONS = [
     Action("pass_qr_svg", API, "get", lambda w: f"/api/passes/{w.access_pass.pk}/qr.svg"),
     Action("pass_qr_png", API, "get", lambda w: f"/api/passes/{w.access_pass.pk}/qr.png"),
     Action("pass_keys", API, "get", lambda w: "/api/pass-keys/"),
+    Action("voucher_list", API, "get", lambda w: _api_household(w) + "vouchers/"),
+    Action(
+        "voucher_give",
+        API,
+        "post",
+        lambda w: _api_household(w) + "vouchers/",
+        lambda w: {"kind": "referral", "service": w.voucher.service_id, "covers": "Manteau"},
+        changes=True,
+    ),
+    Action(
+        "voucher_revoke",
+        API,
+        "post",
+        lambda w: f"/api/vouchers/{w.voucher.pk}/revoke/",
+        lambda w: REASON,
+        changes=True,
+    ),
 ]
 
 ACTIONS = PAGE_ACTIONS + API_ACTIONS

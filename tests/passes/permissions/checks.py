@@ -15,7 +15,9 @@ from passes.models import (
     HouseholdMember,
     PassCard,
     PassEvent,
+    Voucher,
 )
+from passes.tokens import human_code_display
 from tests.passes.permissions.actions import Action
 from tests.passes.permissions.expected import API_ERROR_CODES, API_ERROR_CODES_FOR
 from tests.passes.permissions.world import API, FIRST_NAME, LAST_NAME, World
@@ -82,11 +84,16 @@ def partner_a_records(w: World) -> dict:
             .values_list("pk", "version", "retired_at")
         ),
         "events": PassEvent.objects.filter(access_pass__partner=partner).count(),
+        "vouchers": list(
+            Voucher.objects.filter(partner=partner)
+            .order_by("pk")
+            .values_list("pk", "kind", "service_id", "revoked_at", "used_at")
+        ),
     }
 
 
 def row_counts() -> dict[str, int]:
-    models = (Household, HouseholdMember, Assessment, AccessPass, PassCard, PassEvent)
+    models = (Household, HouseholdMember, Assessment, AccessPass, PassCard, PassEvent, Voucher)
     counts = {model.__name__: model.objects.count() for model in models}
     counts["AuditEntry"] = AuditEntry.objects.count()
     counts["Convention"] = Convention.objects.count()
@@ -95,7 +102,10 @@ def row_counts() -> dict[str, int]:
 
 def secrets_of_a(w: World) -> list[bytes]:
     """What must never reach anyone outside partner A (compared case-insensitively)."""
-    return [LAST_NAME.lower().encode(), FIRST_NAME.lower().encode(), w.human_code.lower().encode()]
+    codes = [w.human_code, w.voucher.human_code, human_code_display(w.voucher.human_code)]
+    return [LAST_NAME.lower().encode(), FIRST_NAME.lower().encode()] + [
+        code.lower().encode() for code in codes
+    ]
 
 
 def assert_no_leak(response, w: World) -> None:

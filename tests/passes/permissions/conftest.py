@@ -7,6 +7,7 @@ import pytest
 from network.models import Convention, Organisation
 from passes.models import Assessment, AssessmentReason, PassCard
 from passes.services import assessment_record, pass_issue
+from passes.services.vouchers import referral_issue
 from tests.passes.permissions.world import FIRST_NAME, LAST_NAME, NOTES, World
 
 
@@ -22,6 +23,7 @@ def world(
     make_convention,
     convention_a,
     convention_b,
+    service_s,
 ) -> World:
     convention_a2 = make_convention(partner_a, "CONV-A2-2026")
     service_t = Organisation.objects.create(
@@ -49,6 +51,9 @@ def world(
     access_pass = pass_issue(actor=social_worker_a, household=household, convention=convention_a)
     household_b = make_household(social_worker_b, partner_b, "Jean", "Martin", 1975, granted=True)
     pass_b = pass_issue(actor=social_worker_b, household=household_b, convention=convention_b)
+    voucher = referral_issue(
+        actor=social_worker_a, household=household, service=service_s, covers="Colis de rentrée"
+    )
     return World(
         social_worker_a=social_worker_a,
         partner_a=partner_a,
@@ -63,4 +68,5 @@ def world(
         household_b=household_b,
         pass_b=pass_b,
         reason_id=reason.pk,
+        voucher=voucher,
     )

@@ -38,6 +38,9 @@ OWNER = {
     "pass_card-page": 200,
     "pass_card_png-page": 200,
     "card_sheet-page": 200,
+    "voucher_referral-htmx": 200,
+    "voucher_revoke-page": 302,
+    "voucher_print-page": 200,
     "household_list-api": 200,
     "household_list_filtered-api": 200,
     "household_search-api": 200,
@@ -62,6 +65,9 @@ OWNER = {
     "pass_qr_svg-api": 200,
     "pass_qr_png-api": 200,
     "pass_keys-api": 200,
+    "voucher_list-api": 200,
+    "voucher_give-api": 201,
+    "voucher_revoke-api": 200,
 }
 assert OWNER.keys() == {a.key for a in ACTIONS}
 

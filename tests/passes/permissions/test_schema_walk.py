@@ -11,6 +11,8 @@ from django.apps import apps
 from rest_framework.test import APIClient
 
 from counter.services import visit_record
+from foodaid.handouts import HandoutItem, handout_record
+from foodaid.services import distribution_record, parcel_template_set
 from passes.selectors import pass_token
 from schedules.models import OpeningRule
 from shop.services import basket_open, basket_put, sale_checkout
@@ -21,6 +23,15 @@ from stock.services import (
     product_create,
     receipt_start,
     stock_receive,
+)
+from tests.factories import (
+    assess,
+    convention_make,
+    household_make,
+    membership,
+    organisation,
+    pass_make,
+    user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -83,16 +94,64 @@ def real_ids(world, service_s, volunteer_s, manager_s) -> dict[str, int]:
     ).sale
     receipt = receipt_start(actor=manager_s, service=service_s, origin="donation")
     count = inventory_start(actor=manager_s, service=service_s)
+    # A food-aid point beside the shop, with a template and a parcel given.
+    food = organisation(kind="service", name="Colis F", slug="colis-f", service_kind="food_aid")
+    food_manager = membership(user("man.f"), food, "manager").user
+    food_volunteer = membership(user("vol.f"), food, "volunteer").user
+    OpeningRule.objects.create(
+        service=food, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
+    )
+    household = household_make(w.social_worker_a, w.partner_a)
+    assess(w.social_worker_a, household)
+    food_pass = pass_make(w.social_worker_a, household, convention_make(w.partner_a, [food]))
+    food_visit = visit_record(
+        text=pass_token(access_pass=food_pass),
+        service=food,
+        user=food_volunteer,
+        idempotency_key="schema-walk-parcel",
+    ).visit
+    stock_receive(
+        actor=food_manager, service=food, origin="food_bank", lines=[ReceiptLine(rice, Decimal(3))]
+    )
+    template = parcel_template_set(
+        actor=food_manager,
+        service=food,
+        min_persons=1,
+        max_persons=None,
+        lines={rice.pk: Decimal(1)},
+    )
+    parcel = distribution_record(actor=food_volunteer, service=food, visit_id=food_visit.pk)
+    # A vestiaire, and what it gave on a visit.
+    vest = organisation(kind="service", name="Vestiaire F", slug="vest-f", service_kind="vestiaire")
+    vest_volunteer = membership(user("vol.vest.f"), vest, "volunteer").user
+    OpeningRule.objects.create(
+        service=vest, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
+    )
+    vest_pass = pass_make(w.social_worker_a, household, convention_make(w.partner_a, [vest]))
+    vest_visit = visit_record(
+        text=pass_token(access_pass=vest_pass),
+        service=vest,
+        user=vest_volunteer,
+        idempotency_key="schema-walk-vestiaire",
+    ).visit
+    handout = handout_record(
+        actor=vest_volunteer, service=vest, visit_id=vest_visit.pk, items=[HandoutItem("Pull")]
+    )
     return {
+        "/api/foodaid/handouts/{id}": handout.pk,
+        "/api/foodaid/parcel-templates/{id}": template.pk,
+        "/api/foodaid/visits/{id}": food_visit.pk,
+        "/api/foodaid/distributions/{id}": parcel.distribution.pk,
         "/api/shop/baskets/{id}": basket.pk,
         "/api/stock/catalogue/{id}": rice.pk,
         "/api/stock/receipts/{id}": receipt.pk,
         "/api/stock/counts/{id}": count.pk,
-        "/api/stock/lots/{id}": Lot.objects.get(product=rice).pk,
+        "/api/stock/lots/{id}": Lot.objects.get(product=rice, service=service_s).pk,
         "/api/shop/sales/{id}": sale.pk,
         "/api/households/{id}": w.household.pk,
         "/api/assessments/{id}": w.assessment.pk,
         "/api/passes/{id}": w.access_pass.pk,
+        "/api/vouchers/{id}": w.voucher.pk,
         "/api/counter/visits/{id}": verdict.visit.pk,
     }
 

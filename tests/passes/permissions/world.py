@@ -3,7 +3,8 @@
 One world per test, built through the services (the `world` fixture, in conftest.py):
 partner A's household (a distinctive name, so that a leak shows), its granted assessment
 (notes naming the household) and its active pass; partner B's household and pass; a
-second convention of A to issue under; a convention that does not open service S.
+second convention of A to issue under; a convention that does not open service S; a
+referral voucher of A's household.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from network.models import Convention, Organisation
-from passes.models import AccessPass, Assessment, Household
+from passes.models import AccessPass, Assessment, Household, Voucher
 from passes.services import pass_suspend
 
 LAST_NAME = "Vandermeersch"
@@ -50,6 +51,7 @@ class World:
     household_b: Household
     pass_b: AccessPass
     reason_id: int
+    voucher: Voucher  # a referral of A's household to service S, valid
 
 
 def suspend_first(w: World) -> None:
