@@ -1,4 +1,5 @@
-"""The demo loader tells every pass story through the services, whatever the date."""
+"""The demo loader tells every pass story and every counter's history through the
+services, whatever the date."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,8 +15,10 @@ from comptoir.dates import local_midnight
 from counter.models import Visit
 from counter.services import visit_record
 from demo.namur.open_counter import try_now
-from network.models import Organisation, User
-from passes.models import AccessPass, Assessment, Household, PassEvent
+from foodaid.models import Distribution, ParcelTemplate
+from network.models import Organisation, UsageRule, User
+from passes.models import AccessPass, Assessment, Household, PassEvent, Voucher
+from passes.tokens import human_code_display
 from schedules.models import Appointment
 from shop.models import Sale
 from shop.selectors import basket_quote
@@ -168,3 +171,102 @@ def test_a_card_the_demo_offers_buys_at_the_open_counter_today(db, capsys):
     line = sale.lines.get()
     assert line.lot.best_before <= date(2027, 6, 20)
     assert stock_check() == []
+
+
+def made_counts() -> list[int]:
+    return [
+        model.objects.count()
+        for model in (Lot, StockMovement, Visit, ParcelTemplate, Distribution, Voucher)
+    ]
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["2027-01-02 10:00", "2027-03-10 23:59:30", "2027-06-15 03:00", "2027-12-31 10:00"],
+)
+def test_the_food_aid_point_restaurant_vestiaire_and_article_27_have_their_history(
+    db, capsys, when
+):
+    with time_machine.travel(when + "+01:00", tick=False):
+        today = timezone.localdate()
+        call_command("demo_load")
+        first = capsys.readouterr().out
+        counts = made_counts()
+        call_command("demo_load")
+        second = capsys.readouterr().out
+
+    assert "Demo data loaded" in first and "Demo data already present." in second
+    assert made_counts() == counts
+    assert stock_check() == []
+    current = min(today - timedelta(days=today.weekday()), today.replace(day=1))
+    visits = Visit.objects.all()
+    assert not visits.filter(accepted=False).exists()
+    assert not visits.filter(at__gte=local_midnight(current)).exists()
+    for username in (
+        "benevole.saintvincent",
+        "gerant.saintvincent",
+        "benevole.sauverdias",
+        "benevole.vestiaire",
+        "benevole.article27",
+    ):
+        assert username in second
+
+    # Saint-Vincent: templates for 1, 2, 3–4 and 5+ persons, food bank and EU lots, some
+    # near their date; parcels before the last fortnight, with their persons reached.
+    point = Organisation.objects.get(slug="saint-vincent-jambes")
+    bands = ParcelTemplate.objects.filter(service=point).order_by("min_persons")
+    assert list(bands.values_list("min_persons", "max_persons")) == [
+        (1, 1),
+        (2, 2),
+        (3, 4),
+        (5, None),
+    ]
+    lots = Lot.objects.filter(service=point)
+    assert {"food_bank", "eu_food_aid"} <= set(lots.values_list("origin", flat=True))
+    eu_aid = lots.filter(origin="eu_food_aid")
+    assert set(eu_aid.values_list("household_price", flat=True)) == {Decimal(0)}
+    ending = lots.filter(on_hand__gt=0, best_before__gte=today)
+    assert ending.filter(best_before__lte=today + timedelta(days=5)).count() >= 3
+    assert not lots.filter(on_hand__gt=0, best_before__lt=today).exists()
+    parcels = Distribution.objects.filter(service=point, corrects__isnull=True)
+    assert not parcels.filter(at__gte=local_midnight(today - timedelta(days=13))).exists()
+
+    # Les Sauverdias: a sheet of ten paper meal tickets, some used, the rest good today.
+    restaurant = Organisation.objects.get(slug="les-sauverdias")
+    sheet = Voucher.objects.filter(service=restaurant, kind="meal")
+    assert sheet.count() == 10
+    assert sheet.filter(used_at__isnull=False).count() == 4
+    assert sheet.filter(used_at__isnull=True, valid_until__gte=today).count() == 6
+    assert set(sheet.values_list("household__first_name", flat=True)) == {"Jean-Pierre"}
+
+    # The vestiaire: one referral used, one expired, one good today (its code printed).
+    vestiaire = Organisation.objects.get(slug="vestiaire-soeurs-charite")
+    referrals = Voucher.objects.filter(service=vestiaire, kind="referral")
+    assert sorted(r.state_on(today) for r in referrals) == ["expired", "used", "valid"]
+    to_try = referrals.get(used_at__isnull=True, valid_until__gte=today)
+    assert to_try.valid_from <= today and to_try.covers
+    assert human_code_display(to_try.human_code) in second
+
+    # Article 27: a yearly count of uses and a yearly cap on the amounts covered.
+    culture = Organisation.objects.get(slug="article-27-namur")
+    assert culture.service_kind == "other"
+    rules = UsageRule.objects.filter(service=culture, convention__reference__endswith="CPAS")
+    assert {(r.kind, r.period) for r in rules} == {("uses", "year"), ("budget", "year")}
+
+    if today.month == 1:
+        # This year's passes began on 1 January: no card was valid before this week and
+        # month, so only the paper tickets have a history.
+        assert not parcels.exists() and not visits.filter(access_pass__isnull=False).exists()
+        return
+    assert parcels.count() >= 3
+    assert Distribution.objects.filter(service=point, corrects__isnull=False).count() == 2
+    assert parcels.filter(lines__eu_food_aid=True).exists()
+    assert parcels.filter(foreign_background__gt=0).exists()
+    assert parcels.filter(with_disability__gt=0).exists()
+    assert not parcels.filter(persons=0).exists()
+    meals = Visit.objects.filter(service=restaurant, access_pass__isnull=False)
+    assert meals.count() >= 5 and meals.filter(units__gt=1).exists()
+    uses = Visit.objects.filter(service=culture)
+    assert uses.count() >= 3
+    assert not uses.filter(amount_cents__isnull=True).exists()
+    assert not uses.filter(reference="").exists()

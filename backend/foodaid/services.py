@@ -9,7 +9,6 @@ and a sentence in the user's language.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,12 +31,11 @@ from passes.selectors import persons_reached
 from stock.models import Lot, Product, StockMovement
 from stock.services.common import (
     quantity_check,
-    quantity_format,
     reason_clean,
     refuse,
     require_service_manage,
 )
-from stock.services.ledger import takes_return, takes_write
+from stock.services.ledger import returns_check, takes_return, takes_write
 from stock.takes import returns_plan
 
 # A band of persons up to this many is plausible; more is a typing slip.
@@ -371,27 +369,12 @@ def distribution_correct(
             code="correction_too_late",
         )
     left = _left_by_lot(distribution)
-    left_by_product: dict[int, Decimal] = defaultdict(Decimal)
-    for (product_id, _lot_id), row in left.items():
-        left_by_product[product_id] += row[0]
-    if not any(q > 0 for q in left_by_product.values()):
-        refuse(_("Ce colis est déjà entièrement repris."), code="already_cancelled")
-    if returns is None:
-        returns = {p: q for p, q in left_by_product.items() if q > 0}
-    for product_id, quantity in returns.items():
-        quantity_check(quantity, field="returns")
-        if quantity > left_by_product.get(product_id, Decimal(0)):
-            product = Product.objects.filter(pk=product_id).first()
-            refuse(
-                _("%(product)s : le colis n'en compte que %(left)s à reprendre.")
-                % {
-                    "product": product.name if product else product_id,
-                    "left": quantity_format(left_by_product.get(product_id, Decimal(0))),
-                },
-                code="return_too_much",
-                field="returns",
-                kind=ErrorKind.INVALID,
-            )
+    returns = returns_check(
+        left,
+        returns,
+        all_back=_("Ce colis est déjà entièrement repris."),
+        too_much=_("%(product)s : le colis n'en compte que %(left)s à reprendre."),
+    )
     plan = returns_plan(left, returns)
     correction = Distribution.objects.create(
         service=service,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from demo.world import RuleSpec
-from network.models import Organisation, Role
+from network.models import Organisation, Role, UsageRule
 
 DEMO_PASSWORD = "comptoir-demo"  # noqa: S105  (printed on the console for the demo only)
 
@@ -15,6 +15,7 @@ class DemoSession:
     starts_at: time
     ends_at: time
     by_appointment: bool = False
+    closes_on_public_holidays: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,49 @@ SERVICES = [
     DemoOrganisation(
         "saint-vincent-jambes",
         "Conférence Saint-Vincent de Paul – colis alimentaires",
-        "Avenue Jean Materne 120",
+        # Jambes-centre distributes "in the room under the chapelle d'Enhaive, on the second
+        # and fourth Fridays of the month" (diocese of Namur, 2013; no street number nor
+        # hours given: the hours are the demo's own).
+        "Local sous la chapelle d'Enhaive",
         "5100",
         "Jambes",
         service_kind=Organisation.ServiceKind.FOOD_AID,
-        # "the 1st and 3rd Tuesdays of the month"
-        sessions=(DemoSession("FREQ=MONTHLY;BYDAY=+1TU,+3TU", time(9, 0), time(11, 30)),),
+        sessions=(DemoSession("FREQ=MONTHLY;BYDAY=+2FR,+4FR", time(9, 0), time(11, 30)),),
+    ),
+    DemoOrganisation(
+        "les-sauverdias",
+        "Les Sauverdias – restaurant social",
+        # The CSSN page (seeds) gives meal tickets for « Les Sauverdias » in Jambes; the
+        # house moved to rue de Dave 327 in 2014 and serves lunch every day of the year
+        # (the hours are the demo's own).
+        "Rue de Dave 327",
+        "5100",
+        "Jambes",
+        service_kind=Organisation.ServiceKind.RESTAURANT,
+        sessions=(
+            DemoSession("FREQ=DAILY", time(11, 30), time(13, 30), closes_on_public_holidays=False),
+        ),
+    ),
+    DemoOrganisation(
+        "vestiaire-soeurs-charite",
+        "Vestiaire des Sœurs de la Charité",
+        # The CSSN sends people there « avec un mot du service social » (seeds): a referral.
+        # The congregation's house is rue du Belvédère 75; the session is the demo's own.
+        "Rue du Belvédère 75",
+        "5000",
+        "Namur",
+        service_kind=Organisation.ServiceKind.VESTIAIRE,
+        sessions=(DemoSession("FREQ=WEEKLY;BYDAY=WE", time(14, 0), time(16, 30)),),
+    ),
+    DemoOrganisation(
+        "article-27-namur",
+        "Article 27 Namur – culture",
+        # The CSSN is a partner of « Article 27 » (seeds): a ticket at a partner venue for
+        # 1,25 €, the rest covered. Uses are recorded at the venues' box offices.
+        postal_code="5000",
+        city="Namur",
+        service_kind=Organisation.ServiceKind.OTHER,
+        sessions=(DemoSession("FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA", time(13, 0), time(18, 0)),),
     ),
 ]
 
@@ -87,6 +125,14 @@ SERVICES = [
 OPEN_COUNTER = "la-fourmi"
 OPEN_COUNTER_VOLUNTEER = "benevole.fourmi"
 OPEN_COUNTER_REAL_SESSIONS = "Tuesdays and Fridays 09:30–12:30, Wednesdays 14:00–17:00"
+# The other counters the demo keeps open at any hour, each with its own thing to try:
+# a parcel, meals, a referral, a use covered outside food (see `open_counter.try_now`).
+ALSO_OPEN_ALL_DAY = (
+    "saint-vincent-jambes",
+    "les-sauverdias",
+    "vestiaire-soeurs-charite",
+    "article-27-namur",
+)
 
 PARTNERS = [
     DemoOrganisation(
@@ -117,7 +163,20 @@ PARTNERS = [
 
 # (reference suffix, partner slug, service slugs, active passes at most, longest pass in days)
 CONVENTIONS = [
-    ("CPAS", "cpas-namur", ["la-cigogne", "la-fourmi", "saint-vincent-jambes"], 120, 183),
+    (
+        "CPAS",
+        "cpas-namur",
+        [
+            "la-cigogne",
+            "la-fourmi",
+            "saint-vincent-jambes",
+            "les-sauverdias",
+            "vestiaire-soeurs-charite",
+            "article-27-namur",
+        ],
+        120,
+        183,
+    ),
     ("MLHN", "ml-hainaut-namur", ["la-cigogne", "la-fourmi"], 40, 183),
     ("ONE", "one-namur", ["la-cigogne", "saint-vincent-jambes"], 30, 92),
 ]
@@ -138,6 +197,22 @@ USERS = [
         [("saint-vincent-jambes", Role.VOLUNTEER)],
         False,
     ),
+    (
+        "gerant.saintvincent",
+        "Françoise",
+        "Wauthier",
+        [("saint-vincent-jambes", Role.MANAGER)],
+        False,
+    ),
+    ("benevole.sauverdias", "Patrick", "Delvaux", [("les-sauverdias", Role.VOLUNTEER)], False),
+    (
+        "benevole.vestiaire",
+        "Colette",
+        "Hubert",
+        [("vestiaire-soeurs-charite", Role.VOLUNTEER)],
+        False,
+    ),
+    ("benevole.article27", "Samir", "Haddad", [("article-27-namur", Role.VOLUNTEER)], False),
     ("coordination", "Anne", "Leroy", [("reseau-namurois", Role.COORDINATOR)], False),
     (
         "claire.deuxroles",
@@ -158,10 +233,17 @@ PARTNER_ACTORS = {
 
 # What a pass allows at each collective service, per convention (all demo conventions alike).
 SHOP_RULES = [RuleSpec.visits(1), RuleSpec.budget(6000, 2500)]
+YEAR = UsageRule.Period.YEAR
 SERVICE_RULES = {
     "la-cigogne": SHOP_RULES,
     "la-fourmi": SHOP_RULES,
     "saint-vincent-jambes": [RuleSpec.parcels(1)],
+    # Three meals a week for each person of the household.
+    "les-sauverdias": [RuleSpec.meal_tickets(3)],
+    "vestiaire-soeurs-charite": [RuleSpec.visits(1, UsageRule.Period.MONTH)],
+    # Twelve Article 27 tickets a year, and at most 75 € covered (25 € more for each
+    # other person of the household).
+    "article-27-namur": [RuleSpec.uses(12, YEAR), RuleSpec.budget(7500, 2500, YEAR)],
 }
 # The CSSN page (seeds) tells that a social service may send people to the Conférence
 # Saint-Vincent de Paul "avec un document de prise en charge de repas": under the CPAS

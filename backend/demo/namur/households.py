@@ -45,6 +45,7 @@ HOUSEHOLDS = [
         ("low_income", "family_change"),
         "Séparation récente ; revenus d'intégration en cours d'ouverture.",
         days_ago=41,
+        food_aid=(("holder_sex", "f"), ("persons_of_foreign_background", 3)),
     ),
     DemoHousehold(
         "cpas-namur",
@@ -58,6 +59,7 @@ HOUSEHOLDS = [
         "expired_last_year",
         ("low_income", "health"),
         "Pension faible, frais médicaux importants.",
+        food_aid=(("holder_sex", "m"),),
     ),
     DemoHousehold(
         "cpas-namur",
@@ -71,6 +73,7 @@ HOUSEHOLDS = [
         "renewed",
         ("job_loss",),
         "Fin de contrat ; allocations de chômage en attente.",
+        food_aid=(("holder_sex", "m"),),
     ),
     DemoHousehold(
         "cpas-namur",
@@ -84,6 +87,7 @@ HOUSEHOLDS = [
         "expiring",
         ("debt", "low_income"),
         "Plan de règlement collectif de dettes en cours.",
+        food_aid=(("holder_sex", "m"), ("persons_with_disability", 1)),
     ),
     DemoHousehold(
         "cpas-namur",
@@ -113,6 +117,7 @@ HOUSEHOLDS = [
         ("waiting_benefits", "housing"),
         "Allocations familiales en attente ; logement trop petit, demande en cours.",
         days_ago=75,
+        food_aid=(("holder_sex", "m"), ("persons_of_foreign_background", 5)),
     ),
     DemoHousehold(
         "cpas-namur",
@@ -198,6 +203,7 @@ HOUSEHOLDS = [
         ("low_income",),
         "Suivi prénatal et petite enfance ; revenus faibles.",
         days_ago=12,
+        food_aid=(("holder_sex", "f"), ("persons_of_foreign_background", 3)),
     ),
     DemoHousehold(
         "one-namur",
@@ -211,6 +217,7 @@ HOUSEHOLDS = [
         "expiring",
         ("waiting_benefits",),
         "Allocations de naissance en attente.",
+        food_aid=(("holder_sex", "f"), ("persons_of_foreign_background", 2)),
     ),
     DemoHousehold(
         "one-namur",
@@ -225,6 +232,7 @@ HOUSEHOLDS = [
         ("low_income", "housing"),
         "Jeune maman, logement précaire.",
         days_ago=5,
+        food_aid=(("holder_sex", "f"), ("persons_homeless", 0)),
     ),
 ]
 

@@ -7,13 +7,18 @@ from datetime import date
 from django.db import models, transaction
 
 from counter.models import Visit
+from demo.namur.culture import culture_load
+from demo.namur.food_aid import food_aid_load
+from demo.namur.meals import meals_load
 from demo.namur.open_counter import open_counter_load
 from demo.namur.organisations import appointments_load, network_load
+from demo.namur.referrals import referrals_load
 from demo.namur.shop import shop_load
 from demo.namur.stories import households_load
+from foodaid.models import Distribution, DistributionLine, ParcelTemplate, ParcelTemplateLine
 from network.models import Convention, Membership, Organisation, UsageRule, User
 from passes import services as passes
-from passes.models import AccessPass, Assessment, Household, PassCard, PassEvent
+from passes.models import AccessPass, Assessment, Household, PassCard, PassEvent, Voucher
 from schedules.models import Appointment, OpeningRule
 from shop.models import Basket, BasketLine, Sale, SaleLine
 from stock.models import Barcode, Lot, PriceBand, Product, ServicePrice, StockMovement
@@ -43,6 +48,11 @@ MADE: tuple[type[models.Model], ...] = (
     BasketLine,
     Sale,
     SaleLine,
+    ParcelTemplate,
+    ParcelTemplateLine,
+    Distribution,
+    DistributionLine,
+    Voucher,
 )
 
 
@@ -61,4 +71,8 @@ def demo_load(*, today: date) -> tuple[int, list[str]]:
         open_counter_load(demo)
         appointments_load(demo)
         shop_load(demo)
+        food_aid_load(demo)
+        meals_load(demo)
+        referrals_load(demo)
+        culture_load(demo)
     return records_count() - before, demo.notes

@@ -71,6 +71,7 @@ def network_load(today: date) -> DemoNetwork:
                 by_appointment=session.by_appointment,
                 slot_minutes=20,
                 slot_capacity=2,
+                closes_on_public_holidays=session.closes_on_public_holidays,
             )
     for spec in PARTNERS:
         partner = organisation_make(

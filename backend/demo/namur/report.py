@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from demo.namur.data import DEMO_PASSWORD, OPEN_COUNTER_REAL_SESSIONS, USERS
 from demo.namur.households import EXPIRING_WITHIN_DAYS
-from demo.namur.open_counter import TryNow
-from network.models import Role
+from demo.namur.open_counter import CounterToTry, TryNow
+from network.models import Organisation, Role
 from passes.models import AccessPass, Household, PassEvent
 
 
@@ -61,6 +61,46 @@ def try_now_print(out: OutputWrapper, style: Style, now: TryNow) -> None:
         how = " (by appointment)" if other.by_appointment else ""
         logins = ", ".join(other.volunteers) or "no volunteer login"
         out.write(f"  Also open now{how}: {other.name} (volunteer: {logins}).")
+    if now.open_all_day:
+        out.write("")
+        out.write(style.SUCCESS("Also open at any hour in the demo, beside their real sessions:"))
+    for counter_to_try in now.open_all_day:
+        counter_to_try_print(out, counter_to_try)
+
+
+# What to do at each kind of counter, after logging in as its volunteer.
+WHAT_TO_DO: dict[str, str] = {
+    Organisation.ServiceKind.FOOD_AID: "type a card's code, then « Donner le colis »",
+    Organisation.ServiceKind.RESTAURANT: (
+        "type a card's code and the meals served now, or a paper meal ticket's code"
+    ),
+    Organisation.ServiceKind.VESTIAIRE: "type the referral's code",
+    Organisation.ServiceKind.OTHER: (
+        "type a card's code with the amount covered and the ticket's reference"
+    ),
+}
+
+
+def counter_to_try_print(out: OutputWrapper, counter: CounterToTry) -> None:
+    """One counter open at any hour: its logins, what to do, cards and vouchers to type
+    (first names and codes only, and what a referral covers)."""
+    out.write(f"  {counter.name}")
+    logins = ", ".join(counter.volunteers) or "no volunteer login"
+    what = WHAT_TO_DO.get(counter.service_kind, "type a card's code")
+    out.write(f"    Log in as {logins} and {what}:")
+    for card in counter.cards:
+        out.write(f"      {card.first_name:<12} {card.code}")
+    for voucher in counter.vouchers:
+        until = f"{voucher.valid_until:%d/%m/%Y}"
+        if voucher.covers:
+            what = f"referral: {voucher.covers}, until {until}"
+        else:
+            what = f"meal ticket ({voucher.left} left on the sheet, until {until})"
+        out.write(f"      {voucher.first_name:<12} {voucher.code}  {what}")
+    if not counter.cards and not counter.vouchers:
+        out.write("      (nothing left to try today)")
+    if counter.managers:
+        out.write(f"    Its manager: {', '.join(counter.managers)} (stock, parcel templates).")
 
 
 def summary_print(out: OutputWrapper, style: Style, notes: list[str]) -> None:

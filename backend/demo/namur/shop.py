@@ -19,15 +19,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from stdnum import ean
 
-from comptoir.dates import local_midnight
 from counter.services import visit_record
-from demo.namur.households import HOUSEHOLDS
+from demo.namur.history import (
+    card_code,
+    demo_passes,
+    history_ends,
+    local_moment,
+    real_sessions,
+)
 from demo.namur.organisations import DemoNetwork
 from demo.namur.shop_data import (
     BARCODE_PREFIX,
@@ -49,12 +52,9 @@ from demo.namur.shop_data import (
     DemoProduct,
     ShopStaff,
 )
-from demo.namur.stories import household_find
-from demo.world.counters import DAY_ENDS, DAY_STARTS
 from network.models import Organisation, User
-from passes.models import AccessPass, PassEvent
-from passes.tokens import human_code_display
-from schedules.selectors import Session, opening_sessions_between
+from passes.models import AccessPass
+from schedules.selectors import Session
 from shop.models import Sale
 from shop.selectors import basket_quote
 from shop.services import basket_open, basket_put, sale_checkout, sale_correct
@@ -98,16 +98,6 @@ def shop_load(demo: DemoNetwork) -> None:
             "the shops have no sales history: no card was valid there in the weeks "
             "before this week and this month."
         )
-
-
-def history_ends(today: date) -> date:
-    """The first day of the current week or month, whichever comes first: the history
-    stays before it, so it draws nothing from this week's visits nor this month's budget."""
-    return min(today - timedelta(days=today.weekday()), today.replace(day=1))
-
-
-def local_moment(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 # --- the catalogue and its prices ---------------------------------------------------------
@@ -253,36 +243,10 @@ def stock_recent_receive(
 # --- the sales history --------------------------------------------------------------------
 
 
-def real_sessions(shop: Organisation, begins: date, ends: date) -> list[Session]:
-    """The shop's walk-in sessions between two days: neither the demo's all-day opening
-    nor the sessions by appointment."""
-    sessions = opening_sessions_between(
-        service=shop, start=local_midnight(begins), end=local_midnight(ends)
-    )
-    return [
-        session
-        for session in sessions
-        if not session.by_appointment
-        and not (session.starts.time() == DAY_STARTS and session.ends.time() == DAY_ENDS)
-    ]
-
-
 def visits_plan(shop: Organisation, begins: date, ends: date) -> list[tuple[datetime, AccessPass]]:
     """(moment, pass): most weeks each demo household comes to one of the shop's sessions,
-    while its pass is valid; in the order of the moments. (The households a user added
-    to the demo database are left out: their history is theirs.)"""
-    households = [
-        household_find(spec.partner, spec.first_name, spec.last_name) for spec in HOUSEHOLDS
-    ]
-    passes = list(
-        AccessPass.objects.filter(
-            household__in=[h for h in households if h is not None],
-            status=AccessPass.Status.ACTIVE,
-            services=shop,
-        )
-        .exclude(events__action=PassEvent.Action.REPLACE)
-        .order_by("pk")
-    )
+    while its pass is valid; in the order of the moments."""
+    passes = demo_passes(shop)
     weeks: dict[date, list[Session]] = defaultdict(list)
     for session in real_sessions(shop, begins, ends):
         day = timezone.localdate(session.starts)
@@ -342,9 +306,8 @@ def sale_make(
 ) -> Sale | None:
     """The volunteer types the card's code, fills the basket and takes the payment:
     every third by card, the others in cash."""
-    card = access_pass.cards.get(version=access_pass.card_version)
     verdict = visit_record(
-        text=human_code_display(card.human_code),
+        text=card_code(access_pass),
         service=shop,
         user=volunteer,
         idempotency_key=f"demo-sale-{shop.pk}-{access_pass.pk}-{moment:%Y%m%d}",

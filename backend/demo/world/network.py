@@ -13,8 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.hashers import get_hasher, make_password
+
 from network.models import Convention, Organisation, UsageRule, User
 from network.services import membership_grant
+
+# The hash of each password with each hasher, made once per process (see `password_hash`).
+_HASHES: dict[tuple[str, str], str] = {}
 
 
 def organisation_make(*, kind: str, slug: str, name: str, **fields: Any) -> Organisation:
@@ -23,6 +28,20 @@ def organisation_make(*, kind: str, slug: str, name: str, **fields: Any) -> Orga
         slug=slug, defaults={"kind": kind, "name": name, **fields}
     )
     return organisation
+
+
+def password_hash(password: str) -> str:
+    """The hash of `password` with the default hasher, made once per process.
+
+    Every demo, benchmark and test account made here shares one printed password:
+    hashing it again for each of them cost a quarter of a second each (PBKDF2), seconds
+    of every first start, and one salt for all of them hides nothing that is not
+    already printed. Real accounts never come through here.
+    """
+    key = (password, str(get_hasher().algorithm))
+    if key not in _HASHES:
+        _HASHES[key] = make_password(password)
+    return _HASHES[key]
 
 
 def user_make(
@@ -53,7 +72,7 @@ def user_make(
         },
     )
     if created:
-        user.set_password(password)
+        user.password = password_hash(password)
         user.save(update_fields=["password"])
     for organisation, role in roles:
         membership_grant(actor=None, user=user, organisation=organisation, role=role)
@@ -83,10 +102,21 @@ class RuleSpec:
         return cls(UsageRule.Kind.USES, period, quantity=quantity)
 
     @classmethod
-    def budget(cls, base_cents: int, per_extra_member_cents: int | None = None) -> RuleSpec:
+    def meal_tickets(cls, per_person: int, period: str = UsageRule.Period.WEEK) -> RuleSpec:
+        """Meals at a social restaurant: `per_person` for each person of the household."""
+        return cls(UsageRule.Kind.MEAL_TICKETS, period, quantity=per_person)
+
+    @classmethod
+    def budget(
+        cls,
+        base_cents: int,
+        per_extra_member_cents: int | None = None,
+        period: str = UsageRule.Period.MONTH,
+    ) -> RuleSpec:
+        """A shop's budget of purchases, or outside food a cap on the amounts covered."""
         return cls(
             UsageRule.Kind.BUDGET,
-            UsageRule.Period.MONTH,
+            period,
             budget_base_cents=base_cents,
             budget_per_extra_member_cents=per_extra_member_cents,
         )

@@ -11,7 +11,6 @@ paid answers with its sale: a checkout sent twice makes one sale.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +36,7 @@ from stock.models import Lot, Product, StockMovement
 from stock.selectors import lots_fefo, lots_needed, service_prices
 from stock.services.catalogue import product_find
 from stock.services.common import quantity_check, quantity_format, reason_clean, refuse
-from stock.services.ledger import refuse_short, takes_return, takes_write
+from stock.services.ledger import refuse_short, returns_check, takes_return, takes_write
 from stock.takes import Plan, plan_takes, returns_plan
 
 SHOP_KINDS = frozenset({Organisation.ServiceKind.SHOP, Organisation.ServiceKind.COOP})
@@ -419,27 +418,12 @@ def sale_correct(
             code="correction_too_late",
         )
     left = _left_by_lot(sale)
-    left_by_product: dict[int, Decimal] = defaultdict(Decimal)
-    for (product_id, _lot_id), row in left.items():
-        left_by_product[product_id] += row[0]
-    if not any(left_by_product.values()):
-        refuse(_("Cette vente est déjà entièrement annulée."), code="already_cancelled")
-    if returns is None:
-        returns = {p: q for p, q in left_by_product.items() if q > 0}
-    for product_id, quantity in returns.items():
-        quantity_check(quantity)
-        if quantity > left_by_product.get(product_id, Decimal(0)):
-            product = Product.objects.get(pk=product_id)
-            refuse(
-                _("%(product)s : la vente n'en compte que %(left)s à reprendre.")
-                % {
-                    "product": product.name,
-                    "left": quantity_format(left_by_product.get(product_id, Decimal(0))),
-                },
-                code="return_too_much",
-                field="returns",
-                kind=ErrorKind.INVALID,
-            )
+    returns = returns_check(
+        left,
+        returns,
+        all_back=_("Cette vente est déjà entièrement annulée."),
+        too_much=_("%(product)s : la vente n'en compte que %(left)s à reprendre."),
+    )
     plan = returns_plan(left, returns)
     due = plan.amount_due
     paid = cash_round(due, service.country) if sale.payment == Sale.Payment.CASH else due

@@ -390,3 +390,39 @@ def stock_check() -> list[LedgerMismatch]:
         .order_by("pk")
     )
     return [LedgerMismatch(lot_id, on_hand, ledger) for lot_id, on_hand, ledger in rows]
+
+
+def returns_check(
+    left: Mapping[tuple[int, int], tuple[Decimal, Decimal, Decimal]],
+    returns: Mapping[int, Decimal] | None,
+    *,
+    all_back: str,
+    too_much: str,
+) -> dict[int, Decimal]:
+    """What a correction takes back (product id → quantity), checked against what a sale
+    or a parcel still holds by (product, lot) (`left`): all of it when `returns` is None.
+    Refuses `already_cancelled` (with `all_back`) and `return_too_much` (with `too_much`,
+    a sentence with %(product)s and %(left)s), `quantity_invalid`."""
+    left_by_product: dict[int, Decimal] = {}
+    for (product_id, _lot_id), row in left.items():
+        left_by_product[product_id] = left_by_product.get(product_id, Decimal(0)) + row[0]
+    if not any(q > 0 for q in left_by_product.values()):
+        refuse(all_back, code="already_cancelled")
+    if returns is None:
+        return {p: q for p, q in left_by_product.items() if q > 0}
+    for product_id, quantity in returns.items():
+        quantity_check(quantity, field="returns")
+        held = left_by_product.get(product_id, Decimal(0))
+        if quantity > held:
+            product = Product.objects.filter(pk=product_id).first()
+            refuse(
+                too_much
+                % {
+                    "product": product.name if product else product_id,
+                    "left": quantity_format(held),
+                },
+                code="return_too_much",
+                field="returns",
+                kind=ErrorKind.INVALID,
+            )
+    return dict(returns)
