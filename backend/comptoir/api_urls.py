@@ -92,6 +92,11 @@ urlpatterns = [
     path("counter/today/", counter_api.CounterDayApi.as_view(), name="counter-day"),
     path("counter/vouchers/", counter_api.ServiceVouchersApi.as_view(), name="counter-vouchers"),
     path(
+        "households/<int:pk>/received/",
+        counter_api.HouseholdReceivedApi.as_view(),
+        name="household-received",
+    ),
+    path(
         "counter/visits/<int:pk>/undo/",
         counter_api.CounterVisitUndoApi.as_view(),
         name="counter-visit-undo",

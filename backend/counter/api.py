@@ -7,9 +7,15 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from counter.selectors import counter_day, counter_get_for_user, vouchers_for_service
+from counter.selectors import (
+    counter_day,
+    counter_get_for_user,
+    household_received,
+    vouchers_for_service,
+)
 from counter.serializers import (
     CounterDaySerializer,
+    ReceivedSerializer,
     ScanRequestSerializer,
     ServiceVouchersSerializer,
     UndoRequestSerializer,
@@ -23,6 +29,8 @@ from network.access import Perm, organisations_with_perm
 from network.api import UserLanguageApiView
 from network.api_policy import api_user
 from network.models import Organisation, User
+from passes.selectors import household_get_for_user
+from passes.services import household_file_opened
 
 
 def counter_of_caller(user: User, service_id: int | None) -> Organisation:
@@ -179,4 +187,28 @@ class ServiceVouchersApi(UserLanguageApiView):
                     for v in vouchers.recent
                 ],
             }
+        )
+
+
+class HouseholdReceivedApi(UserLanguageApiView):
+    """Social workers: what one of their households received in the last 90 days, visit by
+    visit, from every service (meals, parcels, sales, vouchers, uses). Another partner's
+    household is a 404, as everywhere."""
+
+    @extend_schema(responses=ReceivedSerializer(many=True), summary="What a household received")
+    def get(self, request: Request, pk: int) -> Response:
+        user = api_user(request)
+        household = household_get_for_user(user=user, household_id=pk)
+        household_file_opened(actor=user, household=household)
+        rows = household_received(household.pk, timezone.localdate())
+        return Response(
+            [
+                {
+                    "visit": visit.pk,
+                    "at": timezone.localtime(visit.at).isoformat(),
+                    "service": visit.service.name,
+                    "received": words,
+                }
+                for visit, words in rows
+            ]
         )

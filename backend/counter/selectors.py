@@ -5,9 +5,13 @@ from datetime import date, timedelta
 from typing import TypedDict
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comptoir.dates import local_days_bounds, local_midnight
+from counter.actions import visit_details
 from counter.models import Visit
+from counter.verdict import euros_words
 from network.access import ROLE_PERMS, Perm, user_memberships
 from network.models import Organisation, User
 from passes.models import Voucher
@@ -129,3 +133,32 @@ def visits_of_household(household_id: int, since: date, limit: int = 60) -> list
         .select_related("service", "voucher")
         .order_by("-at", "-id")[:limit]
     )
+
+
+# How far back a household's file shows what it received.
+RECEIVED_DAYS = 90
+
+
+def household_received(household_id: int, today: date) -> list[tuple[Visit, list[str]]]:
+    """What the household received in the last RECEIVED_DAYS days, visit by visit: what
+    the visit itself records (meals, an amount covered, a voucher) and what the apps
+    above say of it (a parcel, a sale, a handout)."""
+    visits = visits_of_household(household_id, today - timedelta(days=RECEIVED_DAYS))
+    said = visit_details(visits)
+    return [(visit, _visit_own_words(visit) + said.get(visit.pk, [])) for visit in visits]
+
+
+def _visit_own_words(visit: Visit) -> list[str]:
+    words = []
+    if visit.voucher is not None:
+        covers = f" : {visit.voucher.covers}" if visit.voucher.covers else ""
+        words.append(visit.voucher.get_kind_display() + covers)
+    if visit.service.service_kind == Organisation.ServiceKind.RESTAURANT:
+        words.append(
+            ngettext("%(count)d repas", "%(count)d repas", visit.units) % {"count": visit.units}
+        )
+    if visit.amount_cents is not None:
+        words.append(_("%(amount)s couverts") % {"amount": euros_words(visit.amount_cents)})
+    if visit.reference:
+        words.append(_("réf. %(reference)s") % {"reference": visit.reference})
+    return words

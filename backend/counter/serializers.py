@@ -192,3 +192,12 @@ class ServiceVouchersSerializer(serializers.Serializer[dict[str, Any]]):
     expired = serializers.IntegerField()
     revoked = serializers.IntegerField()
     recent = ServiceVoucherSerializer(many=True)
+
+
+class ReceivedSerializer(serializers.Serializer[dict[str, Any]]):
+    visit = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    service = serializers.CharField()
+    received = serializers.ListField(
+        child=serializers.CharField(), help_text="Short sentences in the caller's language."
+    )

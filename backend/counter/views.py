@@ -1,7 +1,6 @@
 """The counter on a tablet (volunteers) and the service's home (managers)."""
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,8 +9,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from comptoir.csp import wasm_allowed
@@ -20,10 +17,8 @@ from counter.actions import (
     counter_sections_render,
     manager_sections_render,
     verdict_actions_render,
-    visit_details,
 )
-from counter.models import Visit
-from counter.selectors import counter_day, visits_of_household, vouchers_for_service
+from counter.selectors import RECEIVED_DAYS, counter_day, household_received, vouchers_for_service
 from counter.services import (
     ScanRefused,
     UndoRefused,
@@ -32,7 +27,6 @@ from counter.services import (
     visit_record,
     visit_undo,
 )
-from counter.verdict import euros_words
 from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
@@ -167,38 +161,12 @@ def manager_vouchers(request: MemberRequest) -> HttpResponse:
     return render(request, "counter/manager_vouchers.html", context)
 
 
-# How far back a household's page shows what it received.
-RECEIVED_DAYS = 90
-
-
 def household_received_section(request: HttpRequest, household: Household) -> SafeString:
     """On the household's page (registered with `passes.sections`): what the household
     received in the last 90 days, visit by visit, from every service."""
-    visits = visits_of_household(household.pk, timezone.localdate() - timedelta(days=RECEIVED_DAYS))
-    said = visit_details(visits)
-    rows = [(visit, _visit_own_words(visit) + said.get(visit.pk, [])) for visit in visits]
     html = render_to_string(
         "counter/includes/household_received.html",
-        {"rows": rows, "days": RECEIVED_DAYS},
+        {"rows": household_received(household.pk, timezone.localdate()), "days": RECEIVED_DAYS},
         request=request,
     )
     return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
-
-
-def _visit_own_words(visit: Visit) -> list[str]:
-    """What the visit itself records: meals served, an amount covered, a voucher."""
-    words = []
-    if visit.voucher is not None:
-        words.append(
-            visit.voucher.get_kind_display()
-            + (f" : {visit.voucher.covers}" if visit.voucher.covers else "")
-        )
-    if visit.service.service_kind == Organisation.ServiceKind.RESTAURANT:
-        words.append(
-            ngettext("%(count)d repas", "%(count)d repas", visit.units) % {"count": visit.units}
-        )
-    if visit.amount_cents is not None:
-        words.append(_("%(amount)s couverts") % {"amount": euros_words(visit.amount_cents)})
-    if visit.reference:
-        words.append(_("réf. %(reference)s") % {"reference": visit.reference})
-    return words
