@@ -84,6 +84,10 @@ class AllowanceSerializer(serializers.Serializer[dict[str, Any]]):
     used = serializers.IntegerField()
     remaining = serializers.IntegerField(allow_null=True)
     budget_cents = serializers.IntegerField(allow_null=True)
+    amount_left_cents = serializers.IntegerField(
+        allow_null=True,
+        help_text="Outside food: what the budget cap leaves of the amounts covered.",
+    )
     next_on = serializers.DateField(allow_null=True)
     text = serializers.CharField()
 
@@ -92,6 +96,15 @@ class SessionSerializer(serializers.Serializer[dict[str, Any]]):
     starts = serializers.DateTimeField()
     ends = serializers.DateTimeField()
     by_appointment = serializers.BooleanField()
+
+
+class VoucherSeenSerializer(serializers.Serializer[dict[str, Any]]):
+    kind = serializers.CharField(help_text="referral or meal")
+    covers = serializers.CharField(help_text="What a referral covers (empty for a meal ticket).")
+    text = serializers.CharField(help_text="The voucher in plain words, in the caller's language.")
+    valid_until = serializers.DateField()
+    used_at = serializers.DateTimeField(allow_null=True)
+    used_where = serializers.CharField()
 
 
 class VerdictSerializer(serializers.Serializer[dict[str, Any]]):
@@ -105,6 +118,9 @@ class VerdictSerializer(serializers.Serializer[dict[str, Any]]):
     household_size = serializers.IntegerField(allow_null=True)
     allowances = AllowanceSerializer(many=True)
     next_session = SessionSerializer(allow_null=True)
+    voucher = VoucherSeenSerializer(
+        allow_null=True, help_text="When a voucher was scanned instead of a card."
+    )
     replayed = serializers.BooleanField()
 
 
@@ -130,6 +146,7 @@ class CounterDaySerializer(serializers.Serializer[dict[str, Any]]):
 def verdict_data(verdict: Verdict) -> dict[str, Any]:
     """The verdict as JSON, built by hand: this is the hot path (see VerdictSerializer)."""
     session = verdict.next_session
+    voucher = verdict.voucher
     return {
         "accepted": verdict.accepted,
         "reason": verdict.reason,
@@ -147,6 +164,7 @@ def verdict_data(verdict: Verdict) -> dict[str, Any]:
                 "used": a.used,
                 "remaining": a.remaining,
                 "budget_cents": a.budget_cents,
+                "amount_left_cents": a.amount_left_cents,
                 "next_on": a.next_on.isoformat() if a.next_on else None,
                 "text": a.describe(),
             }
@@ -158,6 +176,16 @@ def verdict_data(verdict: Verdict) -> dict[str, Any]:
             "by_appointment": session.by_appointment,
         }
         if session
+        else None,
+        "voucher": {
+            "kind": voucher.kind,
+            "covers": voucher.covers,
+            "text": voucher.describe(),
+            "valid_until": voucher.valid_until.isoformat(),
+            "used_at": voucher.used_at.isoformat() if voucher.used_at else None,
+            "used_where": voucher.used_where,
+        }
+        if voucher
         else None,
         "replayed": verdict.replayed,
     }

@@ -22,7 +22,7 @@ Refusal codes, by what a volunteer should understand:
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
 from django.conf import settings
@@ -38,7 +38,7 @@ from counter.actions import undo_refusal
 from counter.models import Visit
 from counter.verdict import Allowance, Verdict, VoucherSeen, period_window
 from network.audit import audit_record
-from network.models import Organisation, User
+from network.models import Convention, Organisation, User
 from network.rules import RuleKind, RuleSnapshot
 from passes.models import AccessPass, HouseholdMember, Voucher
 from passes.selectors import card_read
@@ -92,7 +92,14 @@ class UseRecorded:
 def cents_of(amount: Decimal | None) -> int:
     """Euros typed or sent (« 12,50 ») as cents; -1 (refused as `amount_invalid`) when
     not a number or finer than a cent."""
-    if amount is None or amount != amount.quantize(Decimal("0.01")):
+    try:
+        if (
+            amount is None
+            or abs(amount) > AMOUNT_MAX_CENTS
+            or amount != amount.quantize(Decimal("0.01"))
+        ):
+            return -1
+    except InvalidOperation:
         return -1
     return int(amount * 100)
 
@@ -237,7 +244,10 @@ def _redeem(
         return _verdict_of(first)
     if voucher is None:
         return _refuse_without_pass(service, user, key, moment, "unknown_voucher")
-    reason = voucher.refusal(service.pk, timezone.localdate(moment))
+    today = timezone.localdate(moment)
+    reason = voucher.refusal(service.pk, today)
+    if not reason and not _voucher_convention_in_force(voucher, today):
+        reason = "convention_ended"
     if not reason and units != 1:
         reason = "voucher_one_meal"
     next_session = None
@@ -258,7 +268,8 @@ def _redeem(
             recorded_by=user,
             idempotency_key=key,
         ),
-        first_name=voucher.household.first_name,
+        # A paper meal ticket may be handed on: the counter does not name its holder.
+        first_name="" if voucher.kind == Voucher.Kind.MEAL else voucher.household.first_name,
         next_session=next_session if reason == "counter_closed" else None,
         last_accepted_at=voucher.used_at,
         voucher=VoucherSeen(
@@ -273,6 +284,16 @@ def _redeem(
     verdict.visit.answer = verdict.answer_json()
     verdict.visit.save(force_insert=True)
     return verdict
+
+
+def _voucher_convention_in_force(voucher: Voucher, today: date) -> bool:
+    """A convention between the voucher's partner and its service still holds today."""
+    return Convention.objects.filter(
+        partner_id=voucher.partner_id,
+        services=voucher.service_id,
+        starts_on__lte=today,
+        ends_on__gte=today,
+    ).exists()
 
 
 class _ScanAnnotations(TypedDict):
@@ -621,7 +642,19 @@ def visit_undo(
     """
     moment = moment or timezone.now()
     reason = (reason or "").strip()[:200]
-    visit = Visit.objects.filter(pk=visit_id, service=service).first()
+    with transaction.atomic():
+        # Locked: a parcel, a sale or a handout recorded on it meanwhile waits, or is seen.
+        visit = (
+            Visit.objects.select_for_update(of=("self",))
+            .filter(pk=visit_id, service=service)
+            .first()
+        )
+        return _undo_locked(visit, service, user, reason, moment)
+
+
+def _undo_locked(
+    visit: Visit | None, service: Organisation, user: User, reason: str, moment: datetime
+) -> Visit:
     if visit is None:
         raise UndoRefused(
             _("Ce passage n'existe pas ici."), code="not_found", kind=ErrorKind.NOT_FOUND

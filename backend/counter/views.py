@@ -98,7 +98,7 @@ def counter_scan(request: MemberRequest) -> HttpResponse:
             user=request.user,
             idempotency_key=request.POST.get("idempotency_key", ""),
             # Meals served now, at a social restaurant; what is not a number is refused.
-            units=int(units_typed) if units_typed.lstrip("-").isdigit() else 0,
+            units=_whole_number(units_typed),
             # Outside food: the amount covered (what is not a number is refused) and a reference.
             use=UseRecorded(
                 amount_cents=None if not amount_typed else cents_of(amount),
@@ -170,3 +170,11 @@ def household_received_section(request: HttpRequest, household: Household) -> Sa
         request=request,
     )
     return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
+
+
+def _whole_number(typed: str) -> int:
+    """A count typed in a page; 0 (refused with its sentence) when it is not one."""
+    try:
+        return int(typed)
+    except ValueError:
+        return 0

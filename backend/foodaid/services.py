@@ -416,7 +416,11 @@ def distribution_correct(
 
 
 def visit_parcel_refusal(visit: Visit) -> str | None:
-    """Why a visit with a parcel may not be undone (the counter asks before undoing)."""
-    if Distribution.objects.filter(visit=visit).exists():
+    """Why a visit with a parcel may not be undone (the counter asks before undoing): a
+    parcel taken back whole no longer stands in the way."""
+    held = DistributionLine.objects.filter(distribution__visit=visit).aggregate(
+        held=Sum("quantity")
+    )["held"]
+    if held is not None and held > 0:
         return _("Un colis a été donné sur ce passage : reprenez d'abord le colis.")
     return None

@@ -267,6 +267,7 @@ class ReferralForm(_VoucherForm):
         label=_("Ce que le bon couvre"),
         required=False,
         max_length=200,
+        help_text=_("Le vestiaire lit ce texte : restez général, sans nom ni raison de santé."),
         widget=forms.TextInput(
             attrs={"placeholder": _("vêtements d'hiver pour 3 personnes"), "size": 40}
         ),

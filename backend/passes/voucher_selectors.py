@@ -23,7 +23,8 @@ def voucher_services_for_household(
     *, household: Household, today: date, restaurants_only: bool = False
 ) -> QuerySet[Organisation]:
     """The collective services the household's partner has a convention in force with
-    today: where its social workers may refer it (the restaurants, for meal tickets)."""
+    today, that take vouchers: the vestiaires for a referral, the restaurants for meal
+    tickets."""
     services = Organisation.objects.filter(
         kind=Organisation.Kind.SERVICE,
         is_active=True,
@@ -31,8 +32,11 @@ def voucher_services_for_household(
         service_conventions__starts_on__lte=today,
         service_conventions__ends_on__gte=today,
     )
-    if restaurants_only:
-        services = services.filter(service_kind=Organisation.ServiceKind.RESTAURANT)
+    services = services.filter(
+        service_kind=Organisation.ServiceKind.RESTAURANT
+        if restaurants_only
+        else Organisation.ServiceKind.VESTIAIRE
+    )
     return services.distinct().order_by("name")
 
 

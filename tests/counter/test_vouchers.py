@@ -16,7 +16,7 @@ from passes.services.checks import PassRefused
 from passes.services.vouchers import meal_tickets_issue, referral_issue, voucher_revoke
 from passes.tokens import human_code_display, token_read
 from tests.concurrency import run_together
-from tests.factories import membership, organisation, user
+from tests.factories import convention_make, membership, organisation, user
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 MONDAY = datetime(2026, 3, 2, 10, tzinfo=BRUSSELS)
@@ -190,3 +190,74 @@ def test_the_vestiaires_tablet_shows_what_the_referral_covers(client, referral, 
     ).content.decode()
     assert "ACCEPTÉ" in html and "Vêtements d&#x27;hiver pour 3 personnes" in html
     assert "None" not in html
+
+
+def test_a_referral_goes_to_a_vestiaire_only_and_never_outlives_its_convention(
+    frozen_day, pass_keys, partner_a, social_worker_a, household_a, vestiaire, dresser
+):
+    shop = organisation(kind="service", name="Épicerie Z", slug="epicerie-z", service_kind="shop")
+    convention_make(partner_a, [shop])
+    short = convention_make(partner_a, [vestiaire], ends_on=MONDAY.date() + timedelta(days=3))
+    assert (
+        refusal_of(
+            lambda: referral_issue(
+                actor=social_worker_a, household=household_a, service=shop, covers="manteau"
+            )
+        )
+        == "not_a_vestiaire"
+    )
+    voucher = referral_issue(
+        actor=social_worker_a,
+        household=household_a,
+        service=vestiaire,
+        covers="manteau",
+        valid_days=60,
+        moment=MONDAY,
+    )
+    assert voucher.valid_until == short.ends_on
+    # The convention ends early (amended): the voucher is refused with it.
+    short.ends_on = MONDAY.date()
+    short.save()
+    later = scan(
+        voucher_token(voucher=voucher), vestiaire, dresser, moment=MONDAY + timedelta(days=1)
+    )
+    assert later.reason == "convention_ended"
+
+
+def test_a_paper_meal_ticket_does_not_name_its_holder_at_the_counter(
+    frozen_day, pass_keys, conventions, social_worker_a, household_a, restaurant
+):
+    ticket = meal_tickets_issue(
+        actor=social_worker_a, household=household_a, service=restaurant, count=1, moment=MONDAY
+    )[0]
+    waiter = membership(user("vol.resto2"), restaurant, "volunteer").user
+    verdict = scan(voucher_token(voucher=ticket), restaurant, waiter)
+    assert verdict.accepted and verdict.first_name == ""
+
+
+def test_a_device_reads_the_voucher_in_the_scan_answer(referral, dresser):
+    from rest_framework.test import APIClient
+
+    device = APIClient()
+    device.force_authenticate(dresser)
+    body = device.post(
+        "/api/counter/scans/",
+        {"code": voucher_token(voucher=referral), "idempotency_key": "vest-api-0001"},
+        format="json",
+    ).json()
+    assert body["voucher"]["kind"] == "referral"
+    assert body["voucher"]["text"] == "Bon d'orientation : Vêtements d'hiver pour 3 personnes"
+
+
+def test_bad_numbers_typed_at_the_counter_are_refused_not_a_crash(client, referral, dresser):
+    client.force_login(dresser)
+    for field, value in (("units", "--1"), ("units", "²"), ("amount", "1e30")):
+        answer = client.post(
+            "/counter/scan/",
+            {
+                "code": voucher_token(voucher=referral),
+                "idempotency_key": f"bad-{len(value)}-x" * 2,
+                field: value,
+            },
+        )
+        assert answer.status_code == 422, (field, value)

@@ -158,3 +158,12 @@ def test_a_device_notes_the_handout_and_bad_lines_get_a_clear_error(visit, dress
     assert made.status_code == 201 and made.json()["lines"] == [{"text": "Pull", "count": 3}]
     shown = device.get(f"/api/foodaid/handouts/{made.json()['id']}/")
     assert shown.json()["visit"] == visit.pk
+
+
+def test_an_odd_count_is_refused_not_a_crash(client, visit, dresser):
+    client.force_login(dresser)
+    with time_machine.travel(visit.at, tick=False):
+        answer = client.post(
+            f"/counter/visits/{visit.pk}/handout/", {"text": ["pull"], "count": ["²"]}
+        )
+    assert answer.status_code == 422

@@ -359,3 +359,29 @@ def test_the_household_page_lists_the_parcel_for_its_social_worker(
     client.force_login(social_worker_a)
     page = client.get(f"/households/{household_a.pk}/").content.decode()
     assert "Colis : 6 articles, 23,75" in page
+
+
+def test_a_parcel_taken_back_whole_lets_the_visit_be_undone(bands, visit_a, volunteer_s, service_s):
+    parcel = distribution_record(
+        actor=volunteer_s, service=service_s, visit_id=visit_a.pk
+    ).distribution
+    distribution_correct(
+        actor=volunteer_s, service=service_s, distribution_id=parcel.pk, reason="mauvaise carte"
+    )
+    undone = visit_undo(
+        visit_id=visit_a.pk, service=service_s, user=volunteer_s, reason="mauvaise carte"
+    )
+    assert undone.undone_at is not None
+
+
+def test_odd_numbers_in_a_correction_form_are_refused_not_a_crash(
+    client, bands, visit_a, volunteer_s, service_s
+):
+    parcel = distribution_record(
+        actor=volunteer_s, service=service_s, visit_id=visit_a.pk
+    ).distribution
+    client.force_login(volunteer_s)
+    answer = client.post(
+        f"/counter/parcels/{parcel.pk}/correct/", {"reason": "test", "return-²": "1"}
+    )
+    assert answer.status_code == 302

@@ -101,7 +101,8 @@ def test_the_household_page_offers_the_services_of_the_partners_conventions_in_f
     assert "Bons et tickets-repas" in page
     referral = re.search(r'<select name="referral-service".*?</select>', page, re.S).group(0)
     meal = re.search(r'<select name="meal-service".*?</select>', page, re.S).group(0)
-    assert "Vestiaire V" in referral and "Resto R" in referral and "Épicerie S" not in referral
+    # Referrals go to vestiaires, meal tickets to restaurants.
+    assert "Vestiaire V" in referral and "Resto R" not in referral and "Épicerie S" not in referral
     assert "Resto R" in meal and "Vestiaire V" not in meal
     assert 'placeholder="vêtements d\'hiver pour 3 personnes"' in page
     assert 'name="referral-valid_days" value="30"' in page

@@ -160,7 +160,12 @@ def distribution_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
         returns = {}
         for key in request.POST:
             value = request.POST.get(key, "")
-            if key.startswith("return-") and key[7:].isdigit() and value.strip():
+            if (
+                key.startswith("return-")
+                and key[7:].isascii()
+                and key[7:].isdecimal()
+                and value.strip()
+            ):
                 quantity = decimal_typed(value, "")
                 if quantity is None:
                     messages.error(request, _("Indiquez une quantité en chiffres."))

@@ -43,7 +43,13 @@ def _items_posted(request: MemberRequest) -> tuple[list[HandoutItem], list[tuple
     items = []
     for text, count in typed:
         count = count.strip()
-        items.append(HandoutItem(text, int(count) if count.isdigit() else (1 if not count else 0)))
+        # Not typed: one; not a plain number: zero, refused with its sentence.
+        items.append(
+            HandoutItem(
+                text,
+                int(count) if count.isdecimal() and count.isascii() else (1 if not count else 0),
+            )
+        )
     return items, typed
 
 

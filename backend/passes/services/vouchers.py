@@ -40,8 +40,10 @@ def _issuer_check(actor: User, household: Household) -> None:
         )
 
 
-def _service_check(household: Household, service: Organisation, kind: str, today: date) -> None:
-    """The service takes this kind of voucher and the partner has a convention with it today."""
+def _service_check(household: Household, service: Organisation, kind: str, today: date) -> date:
+    """The service takes this kind of voucher (a referral: a vestiaire; a meal ticket: a
+    social restaurant) and the partner has a convention with it today; returns the last
+    day of that convention (no voucher outlives it)."""
     if kind == Voucher.Kind.MEAL and service.service_kind != Organisation.ServiceKind.RESTAURANT:
         refuse(
             _(
@@ -52,19 +54,33 @@ def _service_check(household: Household, service: Organisation, kind: str, today
             field="service",
             kind=ErrorKind.INVALID,
         )
-    in_force = Convention.objects.filter(
-        partner_id=household.partner_id,
-        services=service,
-        starts_on__lte=today,
-        ends_on__gte=today,
-    ).exists()
-    if not in_force:
+    if kind == Voucher.Kind.REFERRAL and service.service_kind != Organisation.ServiceKind.VESTIAIRE:
+        refuse(
+            _("Un bon d'orientation se donne pour un vestiaire ; %(service)s n'en est pas un.")
+            % {"service": service.name},
+            code="not_a_vestiaire",
+            field="service",
+            kind=ErrorKind.INVALID,
+        )
+    ends_on = (
+        Convention.objects.filter(
+            partner_id=household.partner_id,
+            services=service,
+            starts_on__lte=today,
+            ends_on__gte=today,
+        )
+        .order_by("-ends_on")
+        .values_list("ends_on", flat=True)
+        .first()
+    )
+    if ends_on is None:
         refuse(
             _("Votre service n'a pas de convention en cours avec %(service)s.")
             % {"service": service.name},
             code="no_convention",
             field="service",
         )
+    return ends_on
 
 
 def _days_check(valid_days: int) -> None:
@@ -124,7 +140,7 @@ def referral_issue(
             kind=ErrorKind.INVALID,
         )
     _days_check(valid_days)
-    _service_check(household, service, Voucher.Kind.REFERRAL, today)
+    ends_on = _service_check(household, service, Voucher.Kind.REFERRAL, today)
     voucher = _create(
         kind=Voucher.Kind.REFERRAL,
         household=household,
@@ -132,7 +148,7 @@ def referral_issue(
         service=service,
         covers=covers,
         valid_from=today,
-        valid_until=today + timedelta(days=valid_days - 1),
+        valid_until=min(today + timedelta(days=valid_days - 1), ends_on),
         issued_by=actor,
         issued_at=moment,
     )
@@ -170,7 +186,7 @@ def meal_tickets_issue(
             kind=ErrorKind.INVALID,
         )
     _days_check(valid_days)
-    _service_check(household, service, Voucher.Kind.MEAL, today)
+    ends_on = _service_check(household, service, Voucher.Kind.MEAL, today)
     batch = uuid.uuid4()
     tickets = [
         _create(
@@ -179,7 +195,7 @@ def meal_tickets_issue(
             partner_id=household.partner_id,
             service=service,
             valid_from=today,
-            valid_until=today + timedelta(days=valid_days - 1),
+            valid_until=min(today + timedelta(days=valid_days - 1), ends_on),
             batch=batch,
             issued_by=actor,
             issued_at=moment,

@@ -74,9 +74,10 @@ def basket_open(
     visit = Visit.objects.filter(pk=visit_id, service=service).first()
     if visit is None:
         refuse(_("Ce passage n'existe pas ici."), code="not_found", kind=ErrorKind.NOT_FOUND)
-    if not visit.accepted:
+    if not visit.accepted or visit.access_pass_id is None:
+        # A voucher's visit has no pass, hence no budget: nothing is sold on it.
         refuse(
-            _("Ce passage a été refusé : une vente suit un passage accepté."),
+            _("Une vente suit un passage accepté sur présentation d'un accès-pass."),
             code="visit_not_accepted",
         )
     if visit.undone_at is not None:

@@ -201,7 +201,16 @@ def takes_return(
     plan: Plan, *, actor: User, moment: datetime, reason: str, source: models.Model
 ) -> list[StockMovement]:
     """Put a plan's quantities back into the lots they left (a corrected sale or
-    distribution): one update of the balances, one insert of `correction` movements."""
+    distribution): one update of the balances, one insert of `correction` movements.
+
+    The lots are locked first in the order every take locks them (product, date, id), so a
+    correction and a sale or a parcel on the same lots queue instead of deadlocking."""
+    list(
+        Lot.objects.select_for_update()
+        .filter(pk__in=[take.lot.pk for take in plan.takes])
+        .order_by("product_id", F("best_before").asc(nulls_last=True), "id")
+        .values_list("pk", flat=True)
+    )
     lots_add(Lot.objects.all(), {take.lot.pk: take.quantity for take in plan.takes})
     return StockMovement.objects.bulk_create(
         StockMovement(

@@ -51,8 +51,21 @@ def world(
     access_pass = pass_issue(actor=social_worker_a, household=household, convention=convention_a)
     household_b = make_household(social_worker_b, partner_b, "Jean", "Martin", 1975, granted=True)
     pass_b = pass_issue(actor=social_worker_b, household=household_b, convention=convention_b)
+    # A referral of partner A's household to a vestiaire of its own convention.
+    vestiaire_a = Organisation.objects.create(
+        kind="service", name="Vestiaire A", slug="vestiaire-a", service_kind="vestiaire"
+    )
+    convention_v = Convention.objects.create(
+        partner=partner_a,
+        reference="CONV-V-2026",
+        starts_on=convention_a.starts_on,
+        ends_on=convention_a.ends_on,
+        max_active_passes=3,
+        max_pass_days=90,
+    )
+    convention_v.services.set([vestiaire_a])
     voucher = referral_issue(
-        actor=social_worker_a, household=household, service=service_s, covers="Colis de rentrée"
+        actor=social_worker_a, household=household, service=vestiaire_a, covers="Manteau d'hiver"
     )
     return World(
         social_worker_a=social_worker_a,
