@@ -13,4 +13,10 @@ BEAT_SCHEDULE = {
         "task": "worker.tasks.passes_expire",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Every night at 03:00: last month's statistics, compiled on the 1st; on later nights
+    # only if the 1st was missed (the worker or its broker down), never over a lock.
+    "statistics-last-month": {
+        "task": "worker.tasks.statistics_last_month",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }

@@ -1,0 +1,336 @@
+"""A month's figures, computed by the database in a few set-based statements.
+
+Each statement is an `INSERT INTO reports_figure ... SELECT ... GROUP BY`: the
+rows never travel through Python, so the cost grows with the month's visits and
+sales inside PostgreSQL alone. The SQL is plain enough for SQLite too (the
+laptop's database), so the same code serves both.
+
+Who counts where:
+- a visit belongs to the convention of the pass shown, or, for a voucher, to the
+  convention that links the voucher's partner to the service in that month;
+- a visit undone at the counter counts nowhere;
+- persons are counted once per household, convention and service in a month,
+  from the household's record as it stands when the month is compiled;
+- a parcel counts when something of it was left after the day's corrections;
+- pass figures belong to the convention (no service): a pass opens all of them.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+INSERT = (
+    "INSERT INTO reports_figure (report_id, convention_id, service_id, indicator, detail, value) "
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month in Brussels time, as the bounds the statements compare with."""
+
+    first_day: date
+    last_day: date
+    start: datetime
+    end: datetime  # exclusive
+
+    @classmethod
+    def of_month(cls, month: date) -> "Period":
+        first = month.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return cls(
+            first_day=first,
+            last_day=following - timedelta(days=1),
+            start=_midnight(first),
+            end=_midnight(following),
+        )
+
+    def weeks(self) -> list[tuple[datetime, str]]:
+        """Each week touching the month: (the next week's start, this week's Monday)."""
+        monday = self.first_day - timedelta(days=self.first_day.weekday())
+        weeks = []
+        while monday <= self.last_day:
+            following = monday + timedelta(days=7)
+            weeks.append((_midnight(following), monday.isoformat()))
+            monday = following
+        return weeks
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.get_default_timezone())
+
+
+def _in(values: tuple[str, ...]) -> str:
+    # Settings, never user input: quoted literals keep the statements' parameters simple.
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str, Any]]]:
+    params: dict[str, Any] = {
+        "start": period.start,
+        "end": period.end,
+        "first_day": period.first_day,
+        "last_day": period.last_day,
+        "year": period.first_day.year,
+        "pass_end": pass_end,
+        "pass_last_day": timezone.localdate(pass_end - timedelta(microseconds=1)),
+    }
+    week_case = " ".join(
+        f"WHEN v.at < %(week_end_{n})s THEN '{monday}'"
+        for n, (_end, monday) in enumerate(period.weeks())
+    )
+    for n, (week_end, _monday) in enumerate(period.weeks()):
+        params[f"week_end_{n}"] = week_end
+    child_bands = _in(settings.FOOD_AID_CHILD_BANDS)
+    senior_bands = _in(settings.FOOD_AID_SENIOR_BANDS)
+
+    # The month's visits with the convention and household they count for.
+    visits = """
+        v AS (
+          SELECT v.id, v.service_id, v.at, v.accepted, v.reason, v.units, v.amount_cents,
+                 v.voucher_id, vo.kind AS voucher_kind, o.service_kind,
+                 COALESCE(p.convention_id, (
+                   SELECT MIN(c.id) FROM network_convention c
+                   JOIN network_usagerule r ON r.convention_id = c.id
+                   WHERE r.service_id = v.service_id AND c.partner_id = vo.partner_id
+                     AND c.starts_on <= %(last_day)s AND c.ends_on >= %(first_day)s
+                 )) AS convention_id,
+                 COALESCE(p.household_id, vo.household_id) AS household_id
+          FROM counter_visit v
+          JOIN network_organisation o ON o.id = v.service_id
+          LEFT JOIN passes_accesspass p ON p.id = v.access_pass_id
+          LEFT JOIN passes_voucher vo ON vo.id = v.voucher_id
+          WHERE v.at >= %(start)s AND v.at < %(end)s AND v.undone_at IS NULL
+        )
+    """
+    visit_figures = f"""
+        WITH {visits}
+        {INSERT}
+        SELECT %(report)s, convention_id, service_id, 'visits_accepted', '', COUNT(*)
+          FROM v WHERE accepted GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'visits_refused', '', COUNT(*)
+          FROM v WHERE NOT accepted GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'visits_refused', reason, COUNT(*)
+          FROM v WHERE NOT accepted GROUP BY convention_id, service_id, reason
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'visits_week', week, COUNT(*)
+          FROM (SELECT convention_id, service_id, CASE {week_case} END AS week
+                FROM v WHERE accepted) w
+          GROUP BY convention_id, service_id, week
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'meals', '', SUM(units)
+          FROM v WHERE accepted AND service_kind = 'restaurant'
+          GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'uses', '', COUNT(*)
+          FROM v WHERE accepted AND service_kind = 'other' GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'uses_amount_cents', '', SUM(amount_cents)
+          FROM v WHERE accepted AND amount_cents IS NOT NULL GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'vouchers_used', '', COUNT(*)
+          FROM v WHERE accepted AND voucher_id IS NOT NULL GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'vouchers_used', voucher_kind, COUNT(*)
+          FROM v WHERE accepted AND voucher_id IS NOT NULL
+          GROUP BY convention_id, service_id, voucher_kind
+    """
+
+    # Each household served once per convention and service, with who it counts:
+    # the reference person by the age reached this year, the members by age band.
+    holder_age = "(%(year)s - h.birth_year)"
+    holder_band = f"""CASE WHEN {holder_age} <= 2 THEN '0-2' WHEN {holder_age} <= 15 THEN '3-15'
+        WHEN {holder_age} <= 24 THEN '16-24' WHEN {holder_age} <= 64 THEN '25-64' ELSE '65+' END"""
+
+    def capped(column: str) -> str:
+        return f"CASE WHEN h.{column} > s.persons THEN s.persons ELSE h.{column} END"
+
+    person_figures = f"""
+        WITH {visits},
+        served AS (
+          SELECT DISTINCT convention_id, service_id, household_id FROM v
+          WHERE accepted AND household_id IS NOT NULL
+        ),
+        members AS (
+          SELECT m.household_id, COUNT(*) AS persons,
+            SUM(CASE WHEN m.age_band IN {child_bands} THEN 1 ELSE 0 END) AS children,
+            SUM(CASE WHEN m.age_band IN {senior_bands} THEN 1 ELSE 0 END) AS seniors,
+            SUM(CASE WHEN m.sex = 'f' THEN 1 ELSE 0 END) AS women
+          FROM passes_householdmember m
+          WHERE m.household_id IN (SELECT household_id FROM served)
+          GROUP BY m.household_id
+        ),
+        sized AS (
+          SELECT s.convention_id, s.service_id, s.household_id,
+            1 + COALESCE(mb.persons, 0) AS persons,
+            (CASE WHEN {holder_age} <= %(child_max_age)s THEN 1 ELSE 0 END)
+              + COALESCE(mb.children, 0) AS children,
+            (CASE WHEN {holder_age} >= %(senior_min_age)s THEN 1 ELSE 0 END)
+              + COALESCE(mb.seniors, 0) AS seniors,
+            (CASE WHEN h.holder_sex = 'f' THEN 1 ELSE 0 END) + COALESCE(mb.women, 0) AS women
+          FROM served s
+          JOIN passes_household h ON h.id = s.household_id
+          LEFT JOIN members mb ON mb.household_id = s.household_id
+        ),
+        reached AS (
+          SELECT s.convention_id, s.service_id, s.persons, s.children, s.seniors, s.women,
+            COALESCE({capped("persons_with_disability")}, 0) AS with_disability,
+            COALESCE({capped("persons_of_foreign_background")}, 0) AS foreign_background,
+            COALESCE({capped("persons_homeless")}, 0) AS homeless
+          FROM sized s JOIN passes_household h ON h.id = s.household_id
+        ),
+        banded AS (
+          SELECT s.convention_id, s.service_id, {holder_band} AS band
+            FROM served s JOIN passes_household h ON h.id = s.household_id
+          UNION ALL
+          SELECT s.convention_id, s.service_id, m.age_band
+            FROM served s JOIN passes_householdmember m ON m.household_id = s.household_id
+        )
+        {INSERT}
+        SELECT %(report)s, convention_id, service_id, 'households', '', COUNT(*)
+          FROM reached GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons', '', SUM(persons)
+          FROM reached GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_women', '', SUM(women)
+          FROM reached GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_children', '', SUM(children)
+          FROM reached GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_seniors', '', SUM(seniors)
+          FROM reached GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_with_disability', '',
+          SUM(with_disability) FROM reached GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_foreign_background', '',
+          SUM(foreign_background) FROM reached GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_homeless', '', SUM(homeless)
+          FROM reached GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_band', band, COUNT(*)
+          FROM banded GROUP BY convention_id, service_id, band
+    """
+    params["child_max_age"] = settings.FOOD_AID_CHILD_MAX_AGE
+    params["senior_min_age"] = settings.FOOD_AID_SENIOR_MIN_AGE
+
+    # Sales and their same-day corrections (negative rows) net out.
+    cents = "CAST(ROUND(SUM({}) * 100) AS BIGINT)"
+    sale_figures = f"""
+        WITH s AS (
+          SELECT p.convention_id, s.service_id, s.corrects_id, s.market_total, s.amount_due
+          FROM shop_sale s JOIN passes_accesspass p ON p.id = s.access_pass_id
+          WHERE s.at >= %(start)s AND s.at < %(end)s
+        )
+        {INSERT}
+        SELECT %(report)s, convention_id, service_id, 'sales', '',
+          SUM(CASE WHEN corrects_id IS NULL THEN 1 ELSE 0 END)
+          FROM s GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'sales_market_cents', '',
+          {cents.format("market_total")} FROM s GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'sales_paid_cents', '',
+          {cents.format("amount_due")} FROM s GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'sales_aid_cents', '',
+          {cents.format("market_total - amount_due")} FROM s GROUP BY convention_id, service_id
+    """
+
+    # A parcel with its corrections: it counts when something of it was left.
+    parcel_figures = f"""
+        WITH net AS (
+          SELECT COALESCE(x.corrects_id, x.id) AS parcel_id, SUM(l.quantity) AS quantity,
+            SUM(CASE WHEN pr.unit IN ('kg', 'litre') THEN l.quantity ELSE 0 END) AS kilos,
+            SUM(l.market_value) AS market
+          FROM foodaid_distribution x
+          JOIN foodaid_distributionline l ON l.distribution_id = x.id
+          JOIN shop_product pr ON pr.id = l.product_id
+          WHERE x.at >= %(start)s AND x.at < %(end)s
+          GROUP BY COALESCE(x.corrects_id, x.id)
+        ),
+        d AS (
+          SELECT p.convention_id, d.service_id, net.quantity, net.kilos, net.market
+          FROM net JOIN foodaid_distribution d ON d.id = net.parcel_id
+          JOIN passes_accesspass p ON p.id = d.access_pass_id
+        )
+        {INSERT}
+        SELECT %(report)s, convention_id, service_id, 'parcels', '',
+          SUM(CASE WHEN quantity > 0 THEN 1 ELSE 0 END) FROM d GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'parcels_market_cents', '',
+          {cents.format("market")} FROM d GROUP BY convention_id, service_id
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'parcels_grams', '',
+          CAST(ROUND(SUM(kilos) * 1000) AS BIGINT) FROM d GROUP BY convention_id, service_id
+    """
+
+    # Passes belong to a convention. Active at the month's end (or now, for the month
+    # under way): within its dates, issued by then, not revoked by then, and not
+    # suspended then (its last suspension before then not followed by a resumption).
+    pass_figures = f"""
+        {INSERT}
+        SELECT %(report)s, p.convention_id, NULL,
+          CASE e.action WHEN 'issue' THEN 'passes_issued' WHEN 'renew' THEN 'passes_renewed'
+            WHEN 'suspend' THEN 'passes_suspended' WHEN 'revoke' THEN 'passes_revoked'
+            ELSE 'passes_expired' END,
+          '', COUNT(DISTINCT e.access_pass_id)
+          FROM passes_passevent e JOIN passes_accesspass p ON p.id = e.access_pass_id
+          WHERE e.at >= %(start)s AND e.at < %(end)s
+            AND e.action IN ('issue', 'renew', 'suspend', 'revoke', 'expire')
+          GROUP BY p.convention_id, e.action
+        UNION ALL
+        SELECT %(report)s, p.convention_id, NULL, 'passes_active', '', COUNT(*)
+          FROM passes_accesspass p
+          WHERE p.valid_from <= %(pass_last_day)s AND p.valid_until >= %(pass_last_day)s
+            AND p.issued_at < %(pass_end)s
+            AND NOT EXISTS (
+              SELECT 1 FROM passes_passevent r WHERE r.access_pass_id = p.id
+                AND r.action = 'revoke' AND r.at < %(pass_end)s)
+            AND NOT EXISTS (
+              SELECT 1 FROM passes_passevent s WHERE s.access_pass_id = p.id
+                AND s.action = 'suspend' AND s.at < %(pass_end)s
+                AND NOT EXISTS (
+                  SELECT 1 FROM passes_passevent u WHERE u.access_pass_id = p.id
+                    AND u.action = 'resume' AND u.at > s.at AND u.at < %(pass_end)s))
+          GROUP BY p.convention_id
+        UNION ALL
+        SELECT %(report)s, c.id, NULL, 'quota', '', c.max_active_passes
+          FROM network_convention c
+          WHERE c.starts_on <= %(last_day)s AND c.ends_on >= %(first_day)s
+        UNION ALL
+        SELECT DISTINCT %(report)s, r.convention_id, r.service_id, 'covered', '', 1
+          FROM network_usagerule r JOIN network_convention c ON c.id = r.convention_id
+          WHERE c.starts_on <= %(last_day)s AND c.ends_on >= %(first_day)s
+    """
+    return [
+        (visit_figures, params),
+        (person_figures, params),
+        (sale_figures, params),
+        (parcel_figures, params),
+        (pass_figures, params),
+    ]
+
+
+def figures_write(*, report_id: int, month: date, now: datetime) -> int:
+    """Write the month's figures for `report_id` (which holds none yet); return how many.
+
+    The caller owns the transaction and the report's lock.
+    """
+    period = Period.of_month(month)
+    pass_end = min(period.end, now)
+    with connection.cursor() as cursor:
+        for sql, params in _statements(period, pass_end):
+            cursor.execute(sql, {**params, "report": report_id})
+        # SQLite's row count of an INSERT ... SELECT with UNION ALL is unreliable.
+        cursor.execute("SELECT COUNT(*) FROM reports_figure WHERE report_id = %s", [report_id])
+        (written,) = cursor.fetchone()
+    return int(written)
