@@ -9,8 +9,9 @@ Who counts where:
 - a visit belongs to the convention of the pass shown, or, for a voucher, to the
   convention that links the voucher's partner to the service in that month;
 - a visit undone at the counter counts nowhere;
-- persons are counted once per household, convention and service in a month,
-  from the household's record as it stands when the month is compiled;
+- persons are counted once per household, convention and service in a month, and
+  once per household and convention (the rows without a service), from the
+  household's record as it stands when the month is compiled;
 - a parcel counts when something of it was left after the day's corrections;
 - pass figures belong to the convention (no service): a pass opens all of them.
 """
@@ -153,8 +154,11 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
     person_figures = f"""
         WITH {visits},
         served AS (
-          SELECT DISTINCT convention_id, service_id, household_id FROM v
+          SELECT convention_id, service_id, household_id FROM v
           WHERE accepted AND household_id IS NOT NULL
+          UNION
+          SELECT convention_id, NULL, household_id FROM v
+          WHERE accepted AND household_id IS NOT NULL AND convention_id IS NOT NULL
         ),
         members AS (
           SELECT m.household_id, COUNT(*) AS persons,

@@ -81,3 +81,43 @@ ALL[ACCEPTED_BY_WEEK] = Indicator(ACCEPTED_BY_WEEK, _("Passages acceptés par se
 
 def indicator(key: str) -> Indicator:
     return ALL[key]
+
+
+def reason_labels() -> dict[str, Promise]:
+    """A short name for each reason a visit was refused, for tables."""
+    return {
+        "empty": _("Aucun code lu"),
+        "malformed": _("Carte illisible"),
+        "other_deployment": _("Carte d'un autre réseau"),
+        "unknown_key": _("Clé de signature inconnue"),
+        "bad_signature": _("Signature fausse"),
+        "code_length": _("Code mal tapé"),
+        "code_characters": _("Code mal tapé"),
+        "code_typo": _("Code mal tapé"),
+        "unknown_code": _("Code inconnu"),
+        "unknown_pass": _("Accès inconnu"),
+        "replaced": _("Carte remplacée"),
+        "revoked": _("Accès révoqué"),
+        "suspended": _("Accès suspendu"),
+        "expired": _("Accès expiré"),
+        "not_yet_valid": _("Accès pas encore valable"),
+        "convention_ended": _("Convention terminée"),
+        "not_valid_here": _("Pas valable à ce comptoir"),
+        "counter_closed": _("Comptoir fermé"),
+        "appointment_required": _("Sans rendez-vous"),
+        "already_served": _("Déjà servi"),
+        "quota_used_up": _("Quota épuisé"),
+        "parcel_already_given": _("Colis déjà donné"),
+        "no_meals_left": _("Plus de repas"),
+        "not_enough_meals": _("Pas assez de repas"),
+        "cap_reached": _("Plafond atteint"),
+        "amount_above_cap": _("Montant au-delà du plafond"),
+        "unknown_voucher": _("Bon inconnu"),
+        "voucher_used": _("Bon déjà utilisé"),
+        "voucher_revoked": _("Bon annulé"),
+        "voucher_expired": _("Bon expiré"),
+        "voucher_not_yet_valid": _("Bon pas encore valable"),
+        "voucher_other_service": _("Bon pour un autre service"),
+        "voucher_one_meal": _("Plusieurs repas sur un ticket"),
+        "is_voucher": _("Bon scanné comme une carte"),
+    }

@@ -14,6 +14,7 @@ from demo.namur.open_counter import open_counter_load
 from demo.namur.organisations import appointments_load, network_load
 from demo.namur.referrals import referrals_load
 from demo.namur.shop import shop_load
+from demo.namur.statistics import statistics_load
 from demo.namur.stories import households_load
 from foodaid.models import Distribution, DistributionLine, ParcelTemplate, ParcelTemplateLine
 from network.models import Convention, Membership, Organisation, UsageRule, User
@@ -75,4 +76,5 @@ def demo_load(*, today: date) -> tuple[int, list[str]]:
         meals_load(demo)
         referrals_load(demo)
         culture_load(demo)
+        statistics_load(today)
     return records_count() - before, demo.notes
