@@ -157,7 +157,7 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
           SELECT convention_id, service_id, household_id FROM v
           WHERE accepted AND household_id IS NOT NULL
           UNION
-          SELECT convention_id, NULL, household_id FROM v
+          SELECT convention_id, CAST(NULL AS BIGINT), household_id FROM v
           WHERE accepted AND household_id IS NOT NULL AND convention_id IS NOT NULL
         ),
         members AS (
@@ -277,12 +277,15 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
           CAST(ROUND(SUM(kilos) * 1000) AS BIGINT) FROM d GROUP BY convention_id, service_id
     """
 
+    # (A typed NULL: PostgreSQL types a union's bare NULLs as text.)
     # Passes belong to a convention. Active at the month's end (or now, for the month
     # under way): within its dates, issued by then, not revoked by then, and not
     # suspended then (its last suspension before then not followed by a resumption).
+    # FIXED(helper): the first branch's NULL service is typed: PostgreSQL resolved the
+    # bare NULLs of the first branches as text, then refused the bigint of "covered".
     pass_figures = f"""
         {INSERT}
-        SELECT %(report)s, p.convention_id, NULL,
+        SELECT %(report)s, p.convention_id, CAST(NULL AS BIGINT),
           CASE e.action WHEN 'issue' THEN 'passes_issued' WHEN 'renew' THEN 'passes_renewed'
             WHEN 'suspend' THEN 'passes_suspended' WHEN 'revoke' THEN 'passes_revoked'
             ELSE 'passes_expired' END,
@@ -292,7 +295,7 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
             AND e.action IN ('issue', 'renew', 'suspend', 'revoke', 'expire')
           GROUP BY p.convention_id, e.action
         UNION ALL
-        SELECT %(report)s, p.convention_id, NULL, 'passes_active', '', COUNT(*)
+        SELECT %(report)s, p.convention_id, CAST(NULL AS BIGINT), 'passes_active', '', COUNT(*)
           FROM passes_accesspass p
           WHERE p.valid_from <= %(pass_last_day)s AND p.valid_until >= %(pass_last_day)s
             AND p.issued_at < %(pass_end)s
@@ -307,7 +310,7 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
                     AND u.action = 'resume' AND u.at > s.at AND u.at < %(pass_end)s))
           GROUP BY p.convention_id
         UNION ALL
-        SELECT %(report)s, c.id, NULL, 'quota', '', c.max_active_passes
+        SELECT %(report)s, c.id, CAST(NULL AS BIGINT), 'quota', '', c.max_active_passes
           FROM network_convention c
           WHERE c.starts_on <= %(last_day)s AND c.ends_on >= %(first_day)s
         UNION ALL
