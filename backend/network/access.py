@@ -36,6 +36,7 @@ class Perm(StrEnum):
     COUNTER_SCAN = "counter.scan"
     SERVICE_MANAGE = "service.manage"
     STATISTICS_VIEW = "statistics.view"
+    NETWORK_SETTINGS_MANAGE = "network.settings"
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -78,6 +79,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.CONVENTION_MANAGE,
             Perm.STAFF_VIEW,
             Perm.STATISTICS_VIEW,
+            Perm.NETWORK_SETTINGS_MANAGE,
         }
     ),
 }

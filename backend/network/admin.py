@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
-from network.models import AuditEntry, Convention, Membership, Organisation, UsageRule, User
+from network.models import (
+    AuditEntry,
+    Convention,
+    Membership,
+    NetworkSettings,
+    Organisation,
+    UsageRule,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -57,3 +65,11 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
+
+
+@admin.register(NetworkSettings)
+class NetworkSettingsAdmin(admin.ModelAdmin[NetworkSettings]):
+    """Prefer the coordination's settings page: it checks the bounds and keeps the audit."""
+
+    list_display = ["network", "renewal_reminder_days", "retention_months", "updated_at"]
+    readonly_fields = ["updated_at", "updated_by"]

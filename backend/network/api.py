@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, permissions, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
@@ -19,13 +19,16 @@ from network.access import Perm, has_perm_anywhere, refusal_reason, scope_q
 from network.api_policy import api_user
 from network.audit import audit_record
 from network.models import Convention, Organisation
+from network.selectors import network_current, network_settings_get
 from network.serializers import (
     ConventionSerializer,
     MeSerializer,
+    NetworkSettingsSerializer,
     OrganisationSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
+from network.services import network_settings_update
 
 
 class UserLanguageApiView(APIView):
@@ -109,3 +112,70 @@ class TokenObtainApi(APIView):
         token, _created = Token.objects.get_or_create(user=user)
         audit_record(actor=user, action="user.token_obtain", target=user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+class ApiErrorSerializer(serializers.Serializer[dict[str, Any]]):
+    """An error: a stable code, a sentence in the caller's language, the field concerned."""
+
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    field = serializers.CharField(required=False)
+
+
+SETTINGS_ERRORS = {400: ApiErrorSerializer, 403: ApiErrorSerializer}
+
+
+class NetworkSettingsApi(UserLanguageApiView):
+    """The network's settings: read and changed by the coordination only (403 for others)."""
+
+    def _network(self, request: Request) -> Organisation:
+        if not has_perm_anywhere(api_user(request), Perm.NETWORK_SETTINGS_MANAGE):
+            raise exceptions.PermissionDenied()
+        network = network_current()
+        if network is None:  # a coordinator's role is held in a network: it exists
+            raise exceptions.NotFound()
+        return network
+
+    @extend_schema(
+        tags=["network"],
+        summary="The network's settings",
+        responses={200: NetworkSettingsSerializer, **SETTINGS_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        network = self._network(request)
+        return Response(NetworkSettingsSerializer(network_settings_get(network=network)).data)
+
+    def _change(self, request: Request, *, partial: bool) -> Response:
+        network = self._network(request)
+        serializer = NetworkSettingsSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        saved = network_settings_update(
+            actor=api_user(request),
+            network=network,
+            renewal_reminder_days=serializer.validated_data.get("renewal_reminder_days"),
+            retention_months=serializer.validated_data.get("retention_months"),
+        )
+        return Response(NetworkSettingsSerializer(saved).data)
+
+    @extend_schema(
+        tags=["network"],
+        summary="Change the network's settings",
+        description=(
+            "Refuses with `reminder_days_out_of_range` (400) outside 1..180 days and "
+            "`retention_months_out_of_range` (400) outside 6..120 months; nothing changes."
+        ),
+        request=NetworkSettingsSerializer,
+        responses={200: NetworkSettingsSerializer, **SETTINGS_ERRORS},
+    )
+    def put(self, request: Request) -> Response:
+        return self._change(request, partial=False)
+
+    @extend_schema(
+        tags=["network"],
+        summary="Change some of the network's settings",
+        description="As PUT; a value left out keeps its current one.",
+        request=NetworkSettingsSerializer,
+        responses={200: NetworkSettingsSerializer, **SETTINGS_ERRORS},
+    )
+    def patch(self, request: Request) -> Response:
+        return self._change(request, partial=True)

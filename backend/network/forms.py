@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.forms import form_field
-from network.models import Convention, Organisation, UsageRule
+from network.models import Convention, NetworkSettings, Organisation, UsageRule
 from network.services import RuleData
 
 
@@ -155,3 +155,35 @@ class PartnerForm(forms.ModelForm[Organisation]):
         partner_kind = form_field(self, "partner_kind", forms.ChoiceField)
         partner_kind.required = True
         partner_kind.choices = Organisation.PartnerKind.choices
+
+
+class NetworkSettingsForm(forms.Form):
+    """The network's settings. The bounds are the service's to refuse, in its own words;
+    the browser is told them too."""
+
+    renewal_reminder_days = forms.IntegerField(
+        label=_("Rappel de renouvellement (jours avant la fin)"),
+        help_text=_(
+            "Chaque travailleur·euse social·e reçoit un courriel, une fois par accès-pass, "
+            "listant ses ménages dont l'accès-pass se termine dans ce délai (1 à 180 jours)."
+        ),
+        widget=forms.NumberInput(
+            attrs={
+                "min": NetworkSettings.REMINDER_DAYS_MIN,
+                "max": NetworkSettings.REMINDER_DAYS_MAX,
+            }
+        ),
+    )
+    retention_months = forms.IntegerField(
+        label=_("Conservation d'un dossier sans accès-pass (mois)"),
+        help_text=_(
+            "Un ménage sans accès-pass valable depuis ce délai est anonymisé : son nom, son "
+            "adresse et les notes disparaissent, les statistiques restent (6 à 120 mois)."
+        ),
+        widget=forms.NumberInput(
+            attrs={
+                "min": NetworkSettings.RETENTION_MONTHS_MIN,
+                "max": NetworkSettings.RETENTION_MONTHS_MAX,
+            }
+        ),
+    )

@@ -300,6 +300,54 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
 
 
+class NetworkSettings(models.Model):
+    """What the network's coordinators set for the whole network: one row per network.
+
+    Read through `network.selectors.network_policy_current`, which falls back on the
+    defaults below while no coordinator has saved the settings yet.
+    """
+
+    REMINDER_DAYS_DEFAULT = 30
+    REMINDER_DAYS_MIN, REMINDER_DAYS_MAX = 1, 180
+    RETENTION_MONTHS_DEFAULT = 24
+    RETENTION_MONTHS_MIN, RETENTION_MONTHS_MAX = 6, 120
+
+    network = models.OneToOneField(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="network_settings",
+        limit_choices_to={"kind": Organisation.Kind.NETWORK},
+        verbose_name=_("réseau"),
+    )
+    renewal_reminder_days = models.PositiveSmallIntegerField(
+        _("rappel de renouvellement (jours avant la fin)"), default=REMINDER_DAYS_DEFAULT
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        _("conservation d'un dossier sans accès-pass (mois)"), default=RETENTION_MONTHS_DEFAULT
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("réglages du réseau")
+        verbose_name_plural = _("réglages du réseau")
+        constraints = [
+            models.CheckConstraint(
+                name="network_settings_reminder_days_range",
+                condition=Q(renewal_reminder_days__gte=1) & Q(renewal_reminder_days__lte=180),
+            ),
+            models.CheckConstraint(
+                name="network_settings_retention_months_range",
+                condition=Q(retention_months__gte=6) & Q(retention_months__lte=120),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network_id}: {self.renewal_reminder_days} d, {self.retention_months} m"
+
+
 class WorkerHeartbeat(models.Model):
     """The last time the Celery worker ran its scheduled heartbeat (one row)."""
 

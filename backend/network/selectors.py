@@ -1,8 +1,9 @@
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
 
-from network.models import Convention, Membership, Organisation
+from network.models import Convention, Membership, NetworkSettings, Organisation
 
 
 def conventions_for_organisation(*, organisation: Organisation) -> QuerySet[Convention]:
@@ -42,4 +43,47 @@ def organisations_overview() -> QuerySet[Organisation]:
             staff_count=Count("memberships", filter=Q(memberships__is_active=True), distinct=True)
         )
         .order_by("kind", "name")
+    )
+
+
+# --- the network's settings -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    """The network's settings as the jobs and pages of the apps above read them."""
+
+    renewal_reminder_days: int
+    retention_months: int
+
+
+def network_current() -> Organisation | None:
+    """The network this deployment serves.
+
+    Partners and collective services are not linked to a network organisation: one
+    deployment serves one network, whose coordinators act on every organisation
+    (`NETWORK_WIDE_ROLES`). Should several network organisations exist, the oldest
+    active one holds the settings.
+    """
+    return (
+        Organisation.objects.filter(kind=Organisation.Kind.NETWORK)
+        .order_by("-is_active", "pk")
+        .first()
+    )
+
+
+def network_settings_get(*, network: Organisation | None) -> NetworkSettings:
+    """The saved settings of `network`, or an unsaved row holding the defaults."""
+    if network is None:
+        return NetworkSettings()
+    return NetworkSettings.objects.filter(network=network).first() or NetworkSettings(
+        network=network
+    )
+
+
+def network_policy_current() -> NetworkPolicy:
+    """The settings in force for the deployment's network (the defaults until saved)."""
+    row = network_settings_get(network=network_current())
+    return NetworkPolicy(
+        renewal_reminder_days=row.renewal_reminder_days, retention_months=row.retention_months
     )

@@ -3,7 +3,7 @@ from typing import Any
 from rest_framework import serializers
 
 from comptoir.serializers import many_data
-from network.models import Convention, Membership, Organisation, User
+from network.models import Convention, Membership, NetworkSettings, Organisation, User
 
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
@@ -69,3 +69,17 @@ class TokenRequestSerializer(serializers.Serializer[dict[str, str]]):
 
 class TokenSerializer(serializers.Serializer[dict[str, str]]):
     token = serializers.CharField()
+
+
+class NetworkSettingsSerializer(serializers.Serializer[NetworkSettings]):
+    """The network's settings. The bounds are the service's to refuse (a `code`, a
+    sentence and the `field`), so the fields here only ask for whole numbers."""
+
+    network = serializers.IntegerField(source="network_id", read_only=True)
+    renewal_reminder_days = serializers.IntegerField(
+        help_text="Days before a pass ends when its social worker is reminded: 1 to 180."
+    )
+    retention_months = serializers.IntegerField(
+        help_text="Months without a valid pass before a household is anonymised: 6 to 120."
+    )
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)

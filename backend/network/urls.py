@@ -12,6 +12,7 @@ urlpatterns = [
     path("role/", views.membership_switch, name="membership-switch"),
     path("language/", views.language_set, name="language-set"),
     path("partners/new/", views.partner_new, name="partner-new"),
+    path("network/settings/", views.network_settings_edit, name="settings-edit"),
     path("conventions/", views.convention_list, name="convention-list"),
     path("conventions/new/", views.convention_edit, name="convention-new"),
     path("conventions/<int:convention_id>/", views.convention_edit, name="convention-edit"),

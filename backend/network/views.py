@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from comptoir.errors import DomainError
+from comptoir.errors import DomainError, form_add_refusal
 from network.access import (
     ROLE_HOME,
     AuthenticatedRequest,
@@ -30,6 +30,7 @@ from network.forms import (
     ConventionForm,
     LanguageForm,
     LoginForm,
+    NetworkSettingsForm,
     PartnerForm,
     RuleForm,
     RuleFormSet,
@@ -38,9 +39,11 @@ from network.forms import (
 from network.health import broker_status, database_status, worker_status
 from network.middleware import set_language_cookie
 from network.models import Convention, Organisation, Role, UsageRule
+from network.selectors import network_current, network_settings_get
 from network.services import (
     convention_rules_amend,
     convention_save,
+    network_settings_update,
     partner_register,
     user_set_language,
 )
@@ -284,3 +287,50 @@ def partner_new(request: MemberRequest) -> HttpResponse:
         return redirect("network:convention-new")
     status = 422 if request.method == "POST" else 200
     return render(request, "network/partner_form.html", {"form": form}, status=status)
+
+
+# --- the network's settings -----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def network_settings_edit(request: MemberRequest) -> HttpResponse:
+    """The coordination sets the renewal reminder period and the retention period.
+
+    The form posts by htmx and comes back as its fragment (saved, or refused with the
+    sentence next to its field and status 422); without htmx, as any form."""
+    network = network_current()
+    if network is None:  # a coordinator's role is held in a network: it exists
+        raise Http404
+    current = network_settings_get(network=network)
+    initial = {
+        "renewal_reminder_days": current.renewal_reminder_days,
+        "retention_months": current.retention_months,
+    }
+    form = NetworkSettingsForm(request.POST or None, initial=initial)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            current = network_settings_update(
+                actor=request.user,
+                network=network,
+                renewal_reminder_days=form.cleaned_data["renewal_reminder_days"],
+                retention_months=form.cleaned_data["retention_months"],
+            )
+        except DomainError as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Réglages du réseau enregistrés."))
+                return redirect("network:settings-edit")
+            saved = True
+    status = 422 if request.method == "POST" and form.errors else 200
+    template = "network/settings_form.html"
+    if request.htmx:
+        template += "#settings-form"
+    return render(
+        request,
+        template,
+        {"form": form, "network": network, "settings": current, "saved": saved},
+        status=status,
+    )

@@ -80,6 +80,9 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the retention period passed without a valid pass: the identity and the
+    # notes are gone (see `passes.services.retention`), the counts stay for statistics.
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ménage")
@@ -131,6 +134,10 @@ class Household(models.Model):
     @property
     def size(self) -> int:
         return 1 + len(self.members.all())
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
 
 
 class HouseholdMember(models.Model):
@@ -314,6 +321,34 @@ class AccessPass(models.Model):
 
     def days_left(self, day: date) -> int:
         return (self.valid_until - day).days
+
+
+class RenewalReminder(models.Model):
+    """A renewal reminder sent about a pass for one end date: never two for the same.
+
+    A renewed pass keeps its id and gets a new end date, so it is reminded again,
+    once, for the new one.
+    """
+
+    access_pass = models.ForeignKey(AccessPass, on_delete=models.CASCADE, related_name="reminders")
+    valid_until = models.DateField(_("fin rappelée"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("envoyé le"))
+
+    class Meta:
+        verbose_name = _("rappel de renouvellement")
+        verbose_name_plural = _("rappels de renouvellement")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["access_pass", "valid_until"], name="renewal_reminder_once_per_end"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.access_pass_id} {self.valid_until}"
 
 
 class PassCard(models.Model):

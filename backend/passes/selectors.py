@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
@@ -479,6 +479,26 @@ def pass_check(text: str, *, today: date) -> PassCheck:
         return PassCheck("unknown_pass")
     refusal = access_pass.card_refusal(card.card_version, today)
     return PassCheck(refusal or "ok", access_pass, card_version=card.card_version)
+
+
+def renewals_due_for_user(
+    *, user: User, partner: Organisation, today: date, days: int
+) -> QuerySet[AccessPass]:
+    """The active passes `user` issued for `partner` that end within `days` days, soonest
+    first: what their renewal reminder lists, whether it was sent yet or not."""
+    return (
+        AccessPass.objects.filter(scope_q(user, Perm.HOUSEHOLD_VIEW, "partner"))
+        .filter(
+            partner=partner,
+            issued_by=user,
+            status=AccessPass.Status.ACTIVE,
+            valid_until__gte=today,
+            valid_until__lte=today + timedelta(days=days),
+            household__anonymised_at__isnull=True,
+        )
+        .select_related("household")
+        .order_by("valid_until", "household__last_name_key", "household__first_name_key", "pk")
+    )
 
 
 def pass_list_for_user(*, user: User, household_id: int | None = None) -> QuerySet[AccessPass]:

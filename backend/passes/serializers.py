@@ -227,6 +227,9 @@ class HouseholdListItemSerializer(serializers.Serializer[Household]):
     commune = serializers.CharField()
     size = serializers.SerializerMethodField()
     current_pass = serializers.SerializerMethodField()
+    anonymised_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the household was anonymised (retention), or null."
+    )
 
     def get_size(self, household: HouseholdRow) -> int:
         return 1 + (household.other_members or 0)
@@ -300,6 +303,13 @@ class HouseholdDetailSerializer(serializers.Serializer[Household]):
     assessments = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    anonymised_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "When the household was anonymised (retention): its names read « Anonymisé », "
+            "its address and notes are blank, and its file can no longer change. Null before."
+        ),
+    )
 
     def get_has_pass_elsewhere(self, household: Household) -> bool:
         return bool(self.context["has_pass_elsewhere"])

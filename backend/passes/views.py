@@ -30,7 +30,11 @@ from network.access import (
     role_required,
 )
 from network.models import Role
-from network.selectors import conventions_for_organisation, staff_for_organisation
+from network.selectors import (
+    conventions_for_organisation,
+    network_policy_current,
+    staff_for_organisation,
+)
 from passes import selectors, services
 from passes.cards import card_html, card_png
 from passes.forms import (
@@ -66,7 +70,13 @@ def _partner_context(request: MemberRequest) -> dict[str, Any]:
 
 @role_required(Role.SOCIAL_WORKER)
 def home_social_worker(request: MemberRequest) -> HttpResponse:
-    return render(request, "passes/home_social_worker.html", _partner_context(request))
+    context = _partner_context(request)
+    days = network_policy_current().renewal_reminder_days
+    context["renewal_days"] = days
+    context["renewals"] = selectors.renewals_due_for_user(
+        user=request.user, partner=context["partner"], today=context["today"], days=days
+    )
+    return render(request, "passes/home_social_worker.html", context)
 
 
 @role_required(Role.PARTNER_HEAD)

@@ -25,17 +25,26 @@ from passes.services.lifecycle import (
     pass_suspend,
     passes_expire_due,
 )
+from passes.services.reminders import RemindersSent, renewal_due, renewal_reminders_send
+from passes.services.retention import (
+    households_anonymise_due,
+    households_anonymised_register,
+    retention_due,
+)
 
 __all__ = [
     "MemberData",
     "PassRefused",
     "PassTerms",
+    "RemindersSent",
     "assessment_notes_read",
     "assessment_record",
     "household_file_opened",
     "household_has_pass_elsewhere",
     "household_register",
     "household_update",
+    "households_anonymise_due",
+    "households_anonymised_register",
     "pass_issue",
     "pass_issue_check",
     "pass_renew",
@@ -44,4 +53,7 @@ __all__ = [
     "pass_revoke",
     "pass_suspend",
     "passes_expire_due",
+    "renewal_due",
+    "renewal_reminders_send",
+    "retention_due",
 ]

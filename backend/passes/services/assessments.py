@@ -13,7 +13,7 @@ from comptoir.errors import ErrorKind
 from network.audit import audit_record, audit_view
 from network.models import User
 from passes.models import Assessment, AssessmentReason, Household
-from passes.services.checks import refuse
+from passes.services.checks import household_not_anonymised_check, refuse
 
 # An assessment older than this no longer supports a decision: a new one is needed.
 ASSESSMENT_MAX_AGE_DAYS = 366
@@ -57,9 +57,10 @@ def assessment_record(
 
     Refuses a date in the future (`assessment_in_future`) or more than a year ago
     (`assessment_too_old`: it could no longer support a decision; a typo like 1999
-    lands here too).
+    lands here too), and any for an anonymised household (`household_anonymised`).
     """
     today = today or timezone.localdate()
+    household_not_anonymised_check(household)
     assessment_date_check(assessed_on, today)
     assessment = Assessment.objects.create(
         household=household,

@@ -49,6 +49,18 @@ class PassTerms:
     service_ids: tuple[int, ...]
 
 
+def household_not_anonymised_check(household: Household) -> None:
+    """An anonymised household's file is closed: refuses `household_anonymised`."""
+    if household.anonymised_at is not None:
+        refuse(
+            _(
+                "Ce dossier a été anonymisé (plus d'accès-pass depuis longtemps) : il ne peut "
+                "plus changer. Si la personne revient, enregistrez-la comme un nouveau ménage."
+            ),
+            code="household_anonymised",
+        )
+
+
 def reason_check(reason: str) -> str:
     """The reason for a change of a pass, stripped; refuses `reason_required`."""
     reason = (reason or "").strip()
@@ -278,6 +290,7 @@ def pass_issue_check(
     `pass_issue` runs this after locking the convention; the form's live check runs it
     alone (no write, no lock), so both refuse the same things with the same words.
     """
+    household_not_anonymised_check(household)
     convention_of_partner_check(convention, household.partner_id)
     convention_in_force_check(convention, today)
     valid_from = valid_from or today

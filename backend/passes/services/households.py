@@ -16,7 +16,7 @@ from comptoir.errors import ErrorKind
 from network.audit import audit_record, audit_view
 from network.models import Organisation, User
 from passes.models import AccessPass, Household, HouseholdMember, name_key
-from passes.services.checks import refuse
+from passes.services.checks import household_not_anonymised_check, refuse
 
 
 @dataclass(frozen=True)
@@ -176,11 +176,13 @@ def household_update(
 
     Locks the household's row. The dates are checked as at registration when they
     change (an untouched year of birth that has since left the bounds does not block
-    another correction); the EU food-aid counts always, against the new size. Nothing
-    is saved when it refuses. The audit entry names the fields changed, never their
+    another correction); the EU food-aid counts always, against the new size. An
+    anonymised household's file is closed (`household_anonymised`). Nothing is saved
+    when it refuses. The audit entry names the fields changed, never their
     values (the food-aid categories are sensitive).
     """
     household = Household.objects.select_for_update().get(pk=household.pk)
+    household_not_anonymised_check(household)
     before = (household.birth_year, household.legal_basis_recorded_on)
     _household_fill(household, fields)
     if (household.birth_year, household.legal_basis_recorded_on) != before:

@@ -15,6 +15,7 @@ from passes.services.checks import (
     convention_of_partner_check,
     dates_check,
     granted_assessment_check,
+    household_not_anonymised_check,
     longest_validity,
     no_other_open_pass_check,
     pass_issue_check,
@@ -41,7 +42,7 @@ def pass_issue(
     """Issue a pass for `household` under `convention`, with its first card.
 
     Locks the convention row, so two social workers cannot both take the last
-    place of its quota. Refuses with: `convention_other_partner`,
+    place of its quota. Refuses with: `household_anonymised`, `convention_other_partner`,
     `convention_ended`, `convention_not_started`, `dates_inverted`,
     `starts_in_past`, `before_convention`, `beyond_convention`, `too_long`,
     `no_service`, `service_not_in_convention`, `no_granted_assessment`,
@@ -130,7 +131,8 @@ def pass_renew(
     The old card stops working (it names the old end date). `convention` may
     be another convention of the same partner (next year's). Locks the
     convention, then the pass (the order `pass_issue` takes its locks in).
-    Refuses a revoked pass (`pass_revoked`), and for the rest as `pass_issue` does.
+    Refuses a revoked pass (`pass_revoked`), a pass of an anonymised household
+    (`household_anonymised`), and for the rest as `pass_issue` does.
     """
     today = today or timezone.localdate()
     reason = reason_check(reason)
@@ -143,6 +145,7 @@ def pass_renew(
             _("Un accès-pass révoqué ne peut pas être renouvelé : délivrez-en un nouveau."),
             code="pass_revoked",
         )
+    household_not_anonymised_check(access_pass.household)
     convention_of_partner_check(convention, access_pass.partner_id)
     convention_in_force_check(convention, today)
     valid_until = valid_until or longest_validity(convention, today)

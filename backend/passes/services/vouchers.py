@@ -20,7 +20,7 @@ from network.access import Perm, has_perm
 from network.audit import audit_record
 from network.models import Convention, Organisation, User
 from passes.models import Household, PassCard, Voucher
-from passes.services.checks import MIN_REASON_LENGTH, refuse
+from passes.services.checks import MIN_REASON_LENGTH, household_not_anonymised_check, refuse
 from passes.tokens import human_code_new
 
 # A referral is meant for the coming weeks; a sheet of meal tickets for a few months.
@@ -127,10 +127,12 @@ def referral_issue(
     moment: datetime | None = None,
 ) -> Voucher:
     """A one-off referral of `household` to `service` (a vestiaire), saying what it covers.
-    Refuses `not_allowed`, `covers_required`, `validity_invalid`, `no_convention`."""
+    Refuses `not_allowed`, `household_anonymised`, `covers_required`, `validity_invalid`,
+    `no_convention`."""
     moment = moment or timezone.now()
     today = timezone.localdate(moment)
     _issuer_check(actor, household)
+    household_not_anonymised_check(household)
     covers = " ".join((covers or "").split())[:200]
     if len(covers) < COVERS_MIN_LENGTH:
         refuse(
@@ -173,11 +175,12 @@ def meal_tickets_issue(
     moment: datetime | None = None,
 ) -> list[Voucher]:
     """A sheet of `count` single-use meal tickets for `household` at `service` (a social
-    restaurant). Refuses `not_allowed`, `count_invalid`, `validity_invalid`,
-    `not_a_restaurant`, `no_convention`."""
+    restaurant). Refuses `not_allowed`, `household_anonymised`, `count_invalid`,
+    `validity_invalid`, `not_a_restaurant`, `no_convention`."""
     moment = moment or timezone.now()
     today = timezone.localdate(moment)
     _issuer_check(actor, household)
+    household_not_anonymised_check(household)
     if not 1 <= count <= MEAL_TICKETS_MAX:
         refuse(
             _("Une feuille compte de 1 à %(max)d tickets-repas.") % {"max": MEAL_TICKETS_MAX},
