@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from stock.models import Lot, Product, StockMovement
+from stock.models import Lot, Product, StockAlertDigest, StockMovement
 
 
 @admin.register(Product)
@@ -35,4 +35,18 @@ class LotAdmin(admin.ModelAdmin[Lot]):
         return False
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(StockAlertDigest)
+class StockAlertDigestAdmin(admin.ModelAdmin[StockAlertDigest]):
+    """Read-only: which services' managers got the morning stock alerts, and how many took."""
+
+    list_display = ["day", "service", "emails", "sent", "decided_at"]
+    list_filter = ["day", "service"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False

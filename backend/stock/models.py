@@ -421,3 +421,29 @@ class InventoryCountLine(models.Model):
     @property
     def difference(self) -> Decimal | None:
         return None if self.expected is None else self.counted - self.expected
+
+
+class StockAlertDigest(models.Model):
+    """The day's stock alerts of a service, e-mailed to its managers: one row per service and
+    day, written in the transaction that decides to send, so no day is sent twice
+    (`stock.services.alerts`)."""
+
+    service = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("service")
+    )
+    day = models.DateField(_("jour"))
+    decided_at = models.DateTimeField(_("décidé le"))
+    # The e-mails decided, and those the mail server took (a refused one is not retried).
+    emails = models.PositiveIntegerField(_("courriels prévus"))
+    sent = models.PositiveIntegerField(_("courriels envoyés"), default=0)
+
+    class Meta:
+        verbose_name = _("alertes de stock envoyées")
+        verbose_name_plural = _("alertes de stock envoyées")
+        ordering = ["-day", "service"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "day"], name="stock_alert_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"stock alerts {self.service_id} {self.day}"

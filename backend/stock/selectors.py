@@ -21,7 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from network.models import Organisation
+from network.models import Membership, Organisation, Role, User
 from stock.models import Lot, Product, ServicePrice, StockMovement
 
 
@@ -161,6 +161,27 @@ def stock_alerts(service: Organisation, today: date, days: int) -> StockAlerts:
         ],
         past_date=list(held.filter(best_before__lt=today).order_by("best_before", "id")),
     )
+
+
+def alert_recipients() -> dict[Organisation, list[User]]:
+    """Who gets each service's stock alerts by e-mail: its managers (an active role in an
+    active collective service), active and with an e-mail address (one query)."""
+    memberships = (
+        Membership.objects.filter(
+            role=Role.MANAGER,
+            is_active=True,
+            organisation__kind=Organisation.Kind.SERVICE,
+            organisation__is_active=True,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .select_related("organisation", "user")
+        .order_by("organisation__name", "organisation_id", "user__username")
+    )
+    recipients: dict[Organisation, list[User]] = {}
+    for membership in memberships:
+        recipients.setdefault(membership.organisation, []).append(membership.user)
+    return recipients
 
 
 def _in_date_stock(service: Organisation, today: date) -> Subquery:

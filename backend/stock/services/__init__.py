@@ -1,4 +1,5 @@
-"""What changes the stock: the catalogue and its prices, receipts, takes, losses, counts.
+"""What changes the stock: the catalogue and its prices, receipts, takes, losses, counts,
+and the managers' morning e-mail of alerts.
 
 Every function is called by the pages, the API and the tasks alike. Each owns its
 transaction (except `stock_take` and `takes_write`, which run inside a sale's or a
@@ -7,6 +8,13 @@ and refuses with a `StockRefused` carrying a stable `code`, a sentence in the
 user's language and the field it concerns.
 """
 
+from stock.services.alerts import (
+    AlertOutcome,
+    AlertsEmailed,
+    ServiceAlerted,
+    service_stock_alerts_email,
+    stock_alerts_email,
+)
 from stock.services.catalogue import (
     barcode_add,
     barcode_clean,
@@ -39,8 +47,11 @@ from stock.services.ledger import (
 )
 
 __all__ = [
+    "AlertOutcome",
+    "AlertsEmailed",
     "LedgerMismatch",
     "ReceiptLine",
+    "ServiceAlerted",
     "StockRefused",
     "barcode_add",
     "barcode_clean",
@@ -57,6 +68,8 @@ __all__ = [
     "receipt_post",
     "receipt_start",
     "service_price_set",
+    "service_stock_alerts_email",
+    "stock_alerts_email",
     "stock_check",
     "stock_lose",
     "stock_receive",
