@@ -61,3 +61,44 @@ def statistics_compile(month: str, actor_id: int | None = None, reason: str = ""
         return f"{month} compiled (v{compiled.report.version}): {compiled.figures} figures"
 
     return job_run("statistics_compile", work).summary
+
+
+@app.task(name="worker.tasks.stock_alerts", **RETRIED)  # type: ignore[untyped-decorator]
+def stock_alerts() -> str:
+    """E-mail each collective service's managers the day's stock alerts, once a day."""
+    from reports.jobs import job_run
+    from stock.services import stock_alerts_email
+
+    return job_run("stock_alerts", lambda: stock_alerts_email().summary).summary
+
+
+@app.task(name="worker.tasks.renewal_reminders", **RETRIED)  # type: ignore[untyped-decorator]
+def renewal_reminders() -> str:
+    """E-mail each social worker their passes ending soon, each pass once (safe to rerun)."""
+    from passes.services import renewal_reminders_send
+    from reports.jobs import job_run
+
+    return job_run("renewal_reminders", lambda: renewal_reminders_send().summary()).summary
+
+
+@app.task(name="worker.tasks.households_retention", **RETRIED)  # type: ignore[untyped-decorator]
+def households_retention() -> str:
+    """Anonymise the households without a valid pass for the retention period (safe to rerun)."""
+    from passes.services import households_anonymise_due
+    from reports.jobs import job_run
+
+    return job_run(
+        "households_retention", lambda: f"{households_anonymise_due()} households anonymised"
+    ).summary
+
+
+@app.task(name="worker.tasks.export_build", **RETRIED)  # type: ignore[untyped-decorator]
+def export_build(export_id: str) -> str:
+    """Build a statistics export a reader asked for; the page shows its progress.
+
+    Not one of the recorded jobs: exports of several readers run side by side, and each
+    export's row already says its state, progress and error (taken once, by a
+    conditional update)."""
+    from reports.exports import export_build as build
+
+    return build(export_id)

@@ -69,13 +69,74 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
+def persons_params(year: int) -> dict[str, int]:
+    return {
+        "year": year,
+        "child_max_age": settings.FOOD_AID_CHILD_MAX_AGE,
+        "senior_min_age": settings.FOOD_AID_SENIOR_MIN_AGE,
+    }
+
+
+def persons_ctes() -> str:
+    """The CTEs `members`, `sized`, `reached` and `banded` over a CTE
+    `served(convention_id, service_id, household_id)`: who each household served counts,
+    the reference person by the age reached during %(year)s, the members by age band, in
+    the EU categories (a person counts in every one that applies). Parameters:
+    `persons_params`."""
+    child_bands = _in(settings.FOOD_AID_CHILD_BANDS)
+    senior_bands = _in(settings.FOOD_AID_SENIOR_BANDS)
+    holder_age = "(%(year)s - h.birth_year)"
+    holder_band = f"""CASE WHEN {holder_age} <= 2 THEN '0-2' WHEN {holder_age} <= 15 THEN '3-15'
+        WHEN {holder_age} <= 24 THEN '16-24' WHEN {holder_age} <= 64 THEN '25-64' ELSE '65+' END"""
+
+    def capped(column: str) -> str:
+        return f"CASE WHEN h.{column} > s.persons THEN s.persons ELSE h.{column} END"
+
+    return f"""
+        members AS (
+          SELECT m.household_id, COUNT(*) AS persons,
+            SUM(CASE WHEN m.age_band IN {child_bands} THEN 1 ELSE 0 END) AS children,
+            SUM(CASE WHEN m.age_band IN {senior_bands} THEN 1 ELSE 0 END) AS seniors,
+            SUM(CASE WHEN m.sex = 'f' THEN 1 ELSE 0 END) AS women
+          FROM passes_householdmember m
+          WHERE m.household_id IN (SELECT household_id FROM served)
+          GROUP BY m.household_id
+        ),
+        sized AS (
+          SELECT s.convention_id, s.service_id, s.household_id,
+            1 + COALESCE(mb.persons, 0) AS persons,
+            (CASE WHEN {holder_age} <= %(child_max_age)s THEN 1 ELSE 0 END)
+              + COALESCE(mb.children, 0) AS children,
+            (CASE WHEN {holder_age} >= %(senior_min_age)s THEN 1 ELSE 0 END)
+              + COALESCE(mb.seniors, 0) AS seniors,
+            (CASE WHEN h.holder_sex = 'f' THEN 1 ELSE 0 END) + COALESCE(mb.women, 0) AS women
+          FROM served s
+          JOIN passes_household h ON h.id = s.household_id
+          LEFT JOIN members mb ON mb.household_id = s.household_id
+        ),
+        reached AS (
+          SELECT s.convention_id, s.service_id, s.persons, s.children, s.seniors, s.women,
+            COALESCE({capped("persons_with_disability")}, 0) AS with_disability,
+            COALESCE({capped("persons_of_foreign_background")}, 0) AS foreign_background,
+            COALESCE({capped("persons_homeless")}, 0) AS homeless
+          FROM sized s JOIN passes_household h ON h.id = s.household_id
+        ),
+        banded AS (
+          SELECT s.convention_id, s.service_id, {holder_band} AS band
+            FROM served s JOIN passes_household h ON h.id = s.household_id
+          UNION ALL
+          SELECT s.convention_id, s.service_id, m.age_band
+            FROM served s JOIN passes_householdmember m ON m.household_id = s.household_id
+        )
+    """
+
+
 def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str, Any]]]:
     params: dict[str, Any] = {
         "start": period.start,
         "end": period.end,
         "first_day": period.first_day,
         "last_day": period.last_day,
-        "year": period.first_day.year,
         "pass_end": pass_end,
         "pass_last_day": timezone.localdate(pass_end - timedelta(microseconds=1)),
     }
@@ -85,18 +146,18 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
     )
     for n, (week_end, _monday) in enumerate(period.weeks()):
         params[f"week_end_{n}"] = week_end
-    child_bands = _in(settings.FOOD_AID_CHILD_BANDS)
-    senior_bands = _in(settings.FOOD_AID_SENIOR_BANDS)
 
     # The month's visits with the convention and household they count for.
+    # A voucher's convention is one that opens the service (as the counter
+    # checks it), not one that sets a rule there: a convention may open it without rules.
     visits = """
         v AS (
           SELECT v.id, v.service_id, v.at, v.accepted, v.reason, v.units, v.amount_cents,
                  v.voucher_id, vo.kind AS voucher_kind, o.service_kind,
                  COALESCE(p.convention_id, (
                    SELECT MIN(c.id) FROM network_convention c
-                   JOIN network_usagerule r ON r.convention_id = c.id
-                   WHERE r.service_id = v.service_id AND c.partner_id = vo.partner_id
+                   JOIN network_convention_services r ON r.convention_id = c.id
+                   WHERE r.organisation_id = v.service_id AND c.partner_id = vo.partner_id
                      AND c.starts_on <= %(last_day)s AND c.ends_on >= %(first_day)s
                  )) AS convention_id,
                  COALESCE(p.household_id, vo.household_id) AS household_id
@@ -142,15 +203,6 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
           GROUP BY convention_id, service_id, voucher_kind
     """
 
-    # Each household served once per convention and service, with who it counts:
-    # the reference person by the age reached this year, the members by age band.
-    holder_age = "(%(year)s - h.birth_year)"
-    holder_band = f"""CASE WHEN {holder_age} <= 2 THEN '0-2' WHEN {holder_age} <= 15 THEN '3-15'
-        WHEN {holder_age} <= 24 THEN '16-24' WHEN {holder_age} <= 64 THEN '25-64' ELSE '65+' END"""
-
-    def capped(column: str) -> str:
-        return f"CASE WHEN h.{column} > s.persons THEN s.persons ELSE h.{column} END"
-
     person_figures = f"""
         WITH {visits},
         served AS (
@@ -160,41 +212,7 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
           SELECT convention_id, CAST(NULL AS BIGINT), household_id FROM v
           WHERE accepted AND household_id IS NOT NULL AND convention_id IS NOT NULL
         ),
-        members AS (
-          SELECT m.household_id, COUNT(*) AS persons,
-            SUM(CASE WHEN m.age_band IN {child_bands} THEN 1 ELSE 0 END) AS children,
-            SUM(CASE WHEN m.age_band IN {senior_bands} THEN 1 ELSE 0 END) AS seniors,
-            SUM(CASE WHEN m.sex = 'f' THEN 1 ELSE 0 END) AS women
-          FROM passes_householdmember m
-          WHERE m.household_id IN (SELECT household_id FROM served)
-          GROUP BY m.household_id
-        ),
-        sized AS (
-          SELECT s.convention_id, s.service_id, s.household_id,
-            1 + COALESCE(mb.persons, 0) AS persons,
-            (CASE WHEN {holder_age} <= %(child_max_age)s THEN 1 ELSE 0 END)
-              + COALESCE(mb.children, 0) AS children,
-            (CASE WHEN {holder_age} >= %(senior_min_age)s THEN 1 ELSE 0 END)
-              + COALESCE(mb.seniors, 0) AS seniors,
-            (CASE WHEN h.holder_sex = 'f' THEN 1 ELSE 0 END) + COALESCE(mb.women, 0) AS women
-          FROM served s
-          JOIN passes_household h ON h.id = s.household_id
-          LEFT JOIN members mb ON mb.household_id = s.household_id
-        ),
-        reached AS (
-          SELECT s.convention_id, s.service_id, s.persons, s.children, s.seniors, s.women,
-            COALESCE({capped("persons_with_disability")}, 0) AS with_disability,
-            COALESCE({capped("persons_of_foreign_background")}, 0) AS foreign_background,
-            COALESCE({capped("persons_homeless")}, 0) AS homeless
-          FROM sized s JOIN passes_household h ON h.id = s.household_id
-        ),
-        banded AS (
-          SELECT s.convention_id, s.service_id, {holder_band} AS band
-            FROM served s JOIN passes_household h ON h.id = s.household_id
-          UNION ALL
-          SELECT s.convention_id, s.service_id, m.age_band
-            FROM served s JOIN passes_householdmember m ON m.household_id = s.household_id
-        )
+        {persons_ctes()}
         {INSERT}
         SELECT %(report)s, convention_id, service_id, 'households', '', COUNT(*)
           FROM reached GROUP BY convention_id, service_id
@@ -223,8 +241,7 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
         SELECT %(report)s, convention_id, service_id, 'persons_band', band, COUNT(*)
           FROM banded GROUP BY convention_id, service_id, band
     """
-    params["child_max_age"] = settings.FOOD_AID_CHILD_MAX_AGE
-    params["senior_min_age"] = settings.FOOD_AID_SENIOR_MIN_AGE
+    params.update(persons_params(period.first_day.year))
 
     # Sales and their same-day corrections (negative rows) net out.
     cents = "CAST(ROUND(SUM({}) * 100) AS BIGINT)"
@@ -281,8 +298,16 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
     # Passes belong to a convention. Active at the month's end (or now, for the month
     # under way): within its dates, issued by then, not revoked by then, and not
     # suspended then (its last suspension before then not followed by a resumption).
-    # FIXED(helper): the first branch's NULL service is typed: PostgreSQL resolved the
+    # the first branch's NULL service is typed: PostgreSQL resolved the
     # bare NULLs of the first branches as text, then refused the bigint of "covered".
+    # a pass renewed since the month ended has new dates; it was active
+    # then on the dates its last issue or renewal before then gave it (in the event).
+    # "covered" are the services a convention opens, with rules or not.
+    renewed_since = (
+        "SELECT 1 FROM passes_passevent n WHERE n.access_pass_id = p.id"
+        " AND n.action = 'renew' AND n.at >= %(pass_end)s"
+    )
+    params["pass_last_day_iso"] = params["pass_last_day"].isoformat()
     pass_figures = f"""
         {INSERT}
         SELECT %(report)s, p.convention_id, CAST(NULL AS BIGINT),
@@ -297,8 +322,15 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
         UNION ALL
         SELECT %(report)s, p.convention_id, CAST(NULL AS BIGINT), 'passes_active', '', COUNT(*)
           FROM passes_accesspass p
-          WHERE p.valid_from <= %(pass_last_day)s AND p.valid_until >= %(pass_last_day)s
-            AND p.issued_at < %(pass_end)s
+          WHERE p.issued_at < %(pass_end)s
+            AND ((p.valid_from <= %(pass_last_day)s AND p.valid_until >= %(pass_last_day)s
+                  AND NOT EXISTS ({renewed_since}))
+              OR (EXISTS ({renewed_since}) AND (
+                SELECT CASE WHEN (g.detail ->> 'valid_from') <= %(pass_last_day_iso)s
+                  AND (g.detail ->> 'valid_until') >= %(pass_last_day_iso)s THEN 1 ELSE 0 END
+                FROM passes_passevent g WHERE g.access_pass_id = p.id
+                  AND g.action IN ('issue', 'renew') AND g.at < %(pass_end)s
+                ORDER BY g.at DESC, g.id DESC LIMIT 1) = 1))
             AND NOT EXISTS (
               SELECT 1 FROM passes_passevent r WHERE r.access_pass_id = p.id
                 AND r.action = 'revoke' AND r.at < %(pass_end)s)
@@ -314,8 +346,8 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
           FROM network_convention c
           WHERE c.starts_on <= %(last_day)s AND c.ends_on >= %(first_day)s
         UNION ALL
-        SELECT DISTINCT %(report)s, r.convention_id, r.service_id, 'covered', '', 1
-          FROM network_usagerule r JOIN network_convention c ON c.id = r.convention_id
+        SELECT %(report)s, r.convention_id, r.organisation_id, 'covered', '', 1
+          FROM network_convention_services r JOIN network_convention c ON c.id = r.convention_id
           WHERE c.starts_on <= %(last_day)s AND c.ends_on >= %(first_day)s
     """
     return [
@@ -336,7 +368,15 @@ def figures_write(*, report_id: int, month: date, now: datetime) -> int:
     pass_end = min(period.end, now)
     with connection.cursor() as cursor:
         for sql, params in _statements(period, pass_end):
-            cursor.execute(sql, {**params, "report": report_id})
+            # raw SQL gets no field adaptation: SQLite stores datetimes as
+            # UTC text, and compared them with Brussels text, an hour off at each bound.
+            adapted = {
+                key: connection.ops.adapt_datetimefield_value(value)
+                if isinstance(value, datetime)
+                else value
+                for key, value in params.items()
+            }
+            cursor.execute(sql, {**adapted, "report": report_id})
         # SQLite's row count of an INSERT ... SELECT with UNION ALL is unreliable.
         cursor.execute("SELECT COUNT(*) FROM reports_figure WHERE report_id = %s", [report_id])
         (written,) = cursor.fetchone()

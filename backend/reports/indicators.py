@@ -77,6 +77,10 @@ VOUCHERS_BY_KIND = "vouchers_used"
 ALL = {i.key: i for i in PASS_INDICATORS + USE_INDICATORS + PERSON_INDICATORS}
 ALL[PERSONS_BY_BAND] = Indicator(PERSONS_BY_BAND, _("Personnes par âge"))
 ALL[ACCEPTED_BY_WEEK] = Indicator(ACCEPTED_BY_WEEK, _("Passages acceptés par semaine"))
+# The yearly EU food-aid report: food from EU lots among what parcels held.
+ALL["eu_grams"] = Indicator(
+    "eu_grams", _("dont denrées de l'aide européenne (kg)"), Unit.GRAMS, False
+)
 
 
 def indicator(key: str) -> Indicator:

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -131,3 +133,73 @@ class JobRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class Export(models.Model):
+    """A file of a month's figures, built by the worker while the page shows its progress.
+
+    Figures that leave the network hide small counts (`reports.suppression`); only a
+    coordinator may ask for exact figures, for the network's own use.
+    """
+
+    class Kind(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel"
+        PDF = "pdf", "PDF"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En préparation")
+        DONE = "done", _("Prêt")
+        FAILED = "failed", _("Échec")
+
+    # Random, so that one export's address says nothing about another's.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("format"), max_length=4, choices=Kind.choices)
+    # The month's version exported; empty for the yearly EU food-aid report (`year`).
+    report = models.ForeignKey(
+        MonthReport, on_delete=models.PROTECT, null=True, blank=True, related_name="exports"
+    )
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    # Which table: "services", "conventions", "service" (with `service`), "partner" (the
+    # PDF report of `partner`), "fead" (the yearly EU food-aid report of `year`).
+    table = models.CharField(_("tableau"), max_length=16)
+    partner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    exact = models.BooleanField(_("chiffres exacts (usage interne)"), default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("demandé le"))
+    status = models.CharField(
+        _("état"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    filename = models.CharField(max_length=120, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(name="export_progress_percent", condition=Q(progress__lte=100)),
+        ]
+
+    def __str__(self) -> str:
+        period = f"{self.report.month:%Y-%m}" if self.report else str(self.year)
+        return f"{self.kind} {self.table} {period} ({self.status})"
+
+    @property
+    def content_type(self) -> str:
+        return {
+            "csv": "text/csv; charset=utf-8",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "pdf": "application/pdf",
+        }[self.kind]

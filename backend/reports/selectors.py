@@ -45,11 +45,19 @@ class Scope:
         if self.partner_id is not None:
             queryset = queryset.filter(convention__partner_id=self.partner_id)
         if self.service_id is not None:
-            queryset = queryset.filter(Q(service_id=self.service_id) | Q(service__isnull=True))
+            # a convention's own rows (passes, persons across its counters)
+            # only for the conventions that open this service, not every convention's.
+            opening = Convention.objects.filter(services=self.service_id).values("pk")
+            queryset = queryset.filter(
+                Q(service_id=self.service_id) | Q(service__isnull=True, convention_id__in=opening)
+            )
         return queryset
 
     def allows_convention(self, convention: Convention) -> bool:
-        return self.partner_id is None or convention.partner_id == self.partner_id
+        if self.partner_id is not None and convention.partner_id != self.partner_id:
+            return False
+        # a manager reads only the conventions that open their service.
+        return self.service_id is None or convention.services.filter(pk=self.service_id).exists()
 
 
 NETWORK = Scope()
@@ -173,6 +181,33 @@ def conventions_passes(report: MonthReport, scope: Scope = NETWORK) -> Table:
     return Table(
         title="", columns=CONVENTION_COLUMNS, rows=rows, total=_total(rows, CONVENTION_COLUMNS)
     )
+
+
+def partner_services(report: MonthReport, scope: Scope) -> Table:
+    """A row per convention and counter of the conventions in scope (a partner's report)."""
+    figures = scope.figures(
+        Figure.objects.filter(report=report, detail="", service__isnull=False)
+    ).filter(indicator__in=COMMON + ("covered",))
+    by_pair: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for convention_id, service_id, indicator, value in figures.values_list(
+        "convention_id", "service_id", "indicator", "value"
+    ):
+        if convention_id is not None:
+            by_pair[(convention_id, service_id)][indicator] = value
+    conventions = Convention.objects.in_bulk({c for c, _s in by_pair})
+    services = Organisation.objects.in_bulk({s for _c, s in by_pair})
+    rows = [
+        Row(
+            label=f"{services[s].name} · {conventions[c].reference}",
+            values=values,
+            convention=conventions[c],
+            service=services[s],
+        )
+        for (c, s), values in sorted(
+            by_pair.items(), key=lambda item: (services[item[0][1]].name, item[0][0])
+        )
+    ]
+    return Table(title="", columns=COMMON, rows=rows, total=_total(rows, COMMON))
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class Compiled:
     new_version: bool
 
 
-def _month_check(month: date, today: date) -> None:
+def month_check(month: date, today: date) -> None:
     if month > today.replace(day=1):
         raise ReportRefused(
             _("Le mois %(month)s n'a pas encore commencé : ses chiffres n'existent pas.")
@@ -86,7 +86,7 @@ def month_compile(
     `reason_required`.
     """
     now = now or timezone.now()
-    _month_check(month, timezone.localdate(now))
+    month_check(month, timezone.localdate(now))
     reason = reason.strip()
     with transaction.atomic():
         report = _latest_for_update(month, now)

@@ -20,5 +20,13 @@ urlpatterns = [
         views.convention_month,
         name="convention-month",
     ),
+    path("network/statistics/exports/", views.export_request_view, name="export-request"),
+    path("network/statistics/exports/<uuid:export_id>/", views.export_page, name="export"),
+    path(
+        "network/statistics/exports/<uuid:export_id>/file/",
+        views.export_download,
+        name="export-download",
+    ),
+    path("network/statistics/eu-food-aid/", views.fead_request_view, name="fead-request"),
     path("network/jobs/", views.jobs, name="jobs"),
 ]

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -6,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from comptoir.tasks import task_send
@@ -16,8 +17,9 @@ from network.selectors import conventions_in_force, organisations_overview
 from passes.models import HouseholdMember
 from reports import selectors
 from reports.charts import trend_svg
+from reports.exports import export_build, export_request, fead_request
 from reports.indicators import ALL, PERSON_INDICATORS, indicator
-from reports.models import MonthReport
+from reports.models import Export, MonthReport
 from reports.selectors import Scope
 from reports.services import (
     ReportRefused,
@@ -30,9 +32,16 @@ from reports.services import (
 STATISTICS_ROLES = (Role.COORDINATOR, Role.PARTNER_HEAD, Role.MANAGER)
 # The jobs the jobs page follows, with what each does, in plain words.
 JOBS = {
-    "passes_expire": _lazy("Expiration des accès arrivés à leur terme (chaque nuit)"),
-    "statistics_last_month": _lazy("Statistiques du mois écoulé (chaque nuit, jusqu'au calcul)"),
-    "statistics_compile": _lazy("Statistiques demandées par la coordination"),
+    "passes_expire": gettext_lazy("Expiration des accès arrivés à leur terme (chaque nuit)"),
+    "statistics_last_month": gettext_lazy(
+        "Statistiques du mois écoulé (chaque nuit, jusqu'au calcul)"
+    ),
+    "statistics_compile": gettext_lazy("Statistiques demandées par la coordination"),
+    "renewal_reminders": gettext_lazy(
+        "Rappels de renouvellement aux assistant·es sociaux (chaque matin)"
+    ),
+    "stock_alerts": gettext_lazy("Alertes de stock aux gestionnaires (chaque matin)"),
+    "households_retention": gettext_lazy("Anonymisation des ménages sans accès depuis longtemps"),
 }
 
 
@@ -99,7 +108,10 @@ def _month_context(request: MemberRequest, month: date) -> dict[str, object]:
         "next": f"{following:%Y-%m}" if following <= today.replace(day=1) else None,
         "indicators": ALL,
         "is_coordinator": request.membership.role == Role.COORDINATOR,
+        "formats": [(Export.Kind.CSV, "CSV"), (Export.Kind.XLSX, "Excel")],
+        "fead_formats": [(Export.Kind.XLSX, "Excel"), (Export.Kind.PDF, "PDF")],
         "month_over": month < today.replace(day=1),
+        "fead_years": list(range(today.year, today.year - 4, -1)),
     }
 
 
@@ -118,13 +130,24 @@ def month_review(request: MemberRequest) -> HttpResponse:
     }
     if report is not None:
         context["overview"] = selectors.services_overview(report, scope)
-        context["passes"] = selectors.conventions_passes(report, scope)
+        passes = selectors.conventions_passes(report, scope)
+        context["passes"] = passes
         context["charts"] = _charts(month, scope)
+        context["partners_for_pdf"] = _partners_for_pdf(passes, request)
     status = 422 if problem else 200
     template = "reports/month.html"
     if request.htmx:
         template += "#month-body"
     return render(request, template, context, status=status)
+
+
+def _partners_for_pdf(passes: selectors.Table, request: MemberRequest) -> list[Organisation]:
+    """The partners whose monthly PDF the reader may ask for: any for a coordinator, their
+    own for a partner head, none for a manager."""
+    if request.membership.role == Role.MANAGER:
+        return []
+    partners = {row.convention.partner for row in passes.rows if row.convention is not None}
+    return sorted(partners, key=lambda partner: partner.name)
 
 
 @role_required(*STATISTICS_ROLES)
@@ -268,3 +291,99 @@ def jobs(request: MemberRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+def _export_target(request: MemberRequest) -> tuple[Organisation | None, Organisation | None]:
+    """The partner and service an export form names (ids from the form, checked by the
+    service against what the reader may see)."""
+
+    def organisation(field: str, kind: str) -> Organisation | None:
+        value = request.POST.get(field, "")
+        if not value.isdigit():
+            return None
+        return Organisation.objects.filter(pk=int(value), kind=kind).first()
+
+    return (
+        organisation("partner", Organisation.Kind.PARTNER),
+        organisation("service", Organisation.Kind.SERVICE),
+    )
+
+
+@require_POST
+@role_required(*STATISTICS_ROLES)
+def export_request_view(request: MemberRequest) -> HttpResponse:
+    """Ask for a file; the worker builds it while the export's page shows the progress."""
+    scope = scope_of(request)
+    partner, service = _export_target(request)
+    if scope.partner_id is not None and partner is None and request.POST.get("table") == "partner":
+        partner = request.membership.organisation
+    try:
+        export = export_request(
+            actor=request.user,
+            scope=scope,
+            kind=request.POST.get("kind", ""),
+            month=month_parse(request.POST.get("month", "")),
+            table=request.POST.get("table", ""),
+            partner=partner,
+            service=service,
+            exact=request.POST.get("exact") == "1",
+        )
+    except ReportRefused as refusal:
+        messages.error(request, refusal.message)
+        back = request.POST.get("back", "")
+        return redirect(back if back.startswith("/network/statistics/") else "reports:month")
+    if not task_send("worker.tasks.export_build", str(export.pk)):
+        # The worker cannot be reached: build it now rather than leave it waiting.
+        export_build(str(export.pk))
+    return redirect("reports:export", export_id=export.pk)
+
+
+def _export_of(request: MemberRequest, export_id: UUID) -> Export:
+    export = (
+        Export.objects.select_related("report", "partner", "service")
+        .filter(pk=export_id, requested_by=request.user)
+        .first()
+    )
+    if export is None:
+        raise Http404
+    return export
+
+
+@role_required(*STATISTICS_ROLES)
+def export_page(request: MemberRequest, export_id: UUID) -> HttpResponse:
+    export = _export_of(request, export_id)
+    template = "reports/export.html"
+    if request.htmx:
+        template += "#export-status"
+    return render(request, template, {"export": export})
+
+
+@role_required(*STATISTICS_ROLES)
+def export_download(request: MemberRequest, export_id: UUID) -> HttpResponse:
+    export = _export_of(request, export_id)
+    if export.status != Export.Status.DONE or export.content is None:
+        raise Http404
+    response = HttpResponse(bytes(export.content), content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def fead_request_view(request: MemberRequest) -> HttpResponse:
+    """Ask for the yearly EU food-aid report (Excel or PDF), built like any export."""
+    year_text = request.POST.get("year", "")
+    try:
+        export = fead_request(
+            actor=request.user,
+            scope=scope_of(request),
+            kind=request.POST.get("kind", ""),
+            year=int(year_text) if year_text.isdigit() else 0,
+            exact=request.POST.get("exact") == "1",
+        )
+    except ReportRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("reports:month")
+    if not task_send("worker.tasks.export_build", str(export.pk)):
+        export_build(str(export.pk))
+    return redirect("reports:export", export_id=export.pk)
