@@ -7,6 +7,10 @@ class CounterConfig(AppConfig):
     verbose_name = _("Comptoirs")
 
     def ready(self) -> None:
+        from counter.retention import visits_anonymise
+        from passes.services.retention import households_anonymised_register
+
+        households_anonymised_register("counter", visits_anonymise)
         from counter.views import household_received_section
         from network.access import role_home_register
         from network.models import Role

@@ -7,6 +7,10 @@ class FoodaidConfig(AppConfig):
     verbose_name = _("Aide alimentaire")
 
     def ready(self) -> None:
+        from foodaid.retention import food_aid_anonymise
+        from passes.services.retention import households_anonymised_register
+
+        households_anonymised_register("foodaid", food_aid_anonymise)
         from counter.actions import (
             counter_section_register,
             manager_section_register,

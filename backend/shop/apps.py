@@ -7,6 +7,10 @@ class ShopConfig(AppConfig):
     verbose_name = _("Épicerie sociale")
 
     def ready(self) -> None:
+        from passes.services.retention import households_anonymised_register
+        from shop.retention import sales_anonymise
+
+        households_anonymised_register("shop", sales_anonymise)
         from counter.actions import (
             counter_section_register,
             undo_guard_register,

@@ -375,6 +375,34 @@ def test_the_apps_above_blank_their_own_free_text_through_the_hook(marie):
     assert seen == [[marie.pk]]
 
 
+@pytest.mark.django_db
+def test_the_counter_the_shop_and_food_aid_blank_what_they_wrote_about_the_household(marie):
+    from counter.models import Visit
+    from foodaid.models import Distribution, Handout, HandoutLine
+    from shop.models import Sale
+
+    first, second = Visit.objects.filter(access_pass__household=marie).order_by("at")
+    # The rows as an undo, a voucher's scan, a handout and corrections leave them.
+    Visit.objects.filter(pk=first.pk).update(
+        undo_reason="Erreur : c'était sa sœur Jeanne",
+        answer={**first.answer, "voucher": {"kind": "referral", "covers": "Manteau pour Marie"}},
+    )
+    handout = Handout.objects.create(
+        service=second.service, visit=second, given_by=second.recorded_by, at=second.at
+    )
+    HandoutLine.objects.create(handout=handout, text="Manteau taille M pour Marie", count=1)
+
+    anonymise()
+
+    first.refresh_from_db()
+    assert first.undo_reason == "Anonymisé"
+    assert first.answer["voucher"]["covers"] == ""
+    assert first.answer["household_size"] == 3  # what the statistics read stays
+    assert list(HandoutLine.objects.values_list("text", flat=True)) == ["Anonymisé"]
+    assert not Sale.objects.exclude(reason__in=["", "Anonymisé"]).exists()
+    assert not Distribution.objects.exclude(reason__in=["", "Anonymisé"]).exists()
+
+
 # --- an anonymised household's file is closed ------------------------------------------------
 
 
