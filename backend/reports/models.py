@@ -179,6 +179,7 @@ class Export(models.Model):
         _("état"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
     filename = models.CharField(max_length=120, blank=True)
     content = models.BinaryField(null=True, blank=True)
     error = models.TextField(blank=True)

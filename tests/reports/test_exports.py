@@ -19,10 +19,12 @@ from openpyxl import load_workbook
 
 from comptoir.tasks import _sender
 from network.models import AuditEntry
-from reports import exports, selectors
-from reports.exports import export_build, export_request, partner_trend, published
+from reports import documents, selectors
+from reports.documents import partner_trend
+from reports.exports import export_build, export_request
 from reports.indicators import ALL
 from reports.models import Export
+from reports.publishing import month_shown, published, sheet_of
 from reports.selectors import COMMON, Row, Scope, Table
 from reports.services import ReportRefused, month_compile
 from reports.suppression import SMALL, WITHHELD, grid_relations
@@ -146,10 +148,12 @@ def test_the_csv_of_the_services_hides_counts_under_five_and_gives_the_legend(
         ],
         # Exactly: Colis F 2, 5, 2, 1; Culture O 2, 5, 3, 1; Resto M 3, 9, 4, 0;
         # Épicerie S 3, 8, 3, 5. The refusals' total (7) would give 1 + 1 + 0 + 5 away.
+        # Resto M's and Épicerie S's persons are withheld: the month is protected as a
+        # whole, and the partners' own tables show their parts of those figures.
         ["Colis F", "<5", "5", "<5", "<5"],
         ["Culture O", "<5", "5", "<5", "<5"],
-        ["Resto M", "<5", "9", "<5", "0"],
-        ["Épicerie S", "<5", "8", "<5", "5"],
+        ["Resto M", "<5", "x", "<5", "0"],
+        ["Épicerie S", "<5", "x", "<5", "5"],
         ["Total", "10", "27", "12", "x"],
         [],
         [LEGEND],
@@ -194,13 +198,13 @@ def test_the_excel_of_the_shop_hides_counts_under_five_and_keeps_the_amounts(
         "Payé par les ménages",
         "Aide apportée",
     )
-    # Amounts in euros are never hidden: they count no one. A's persons (5) is withheld:
-    # with the total of 8 shown, B's "<5" (3) would otherwise follow.
+    # Amounts in euros are never hidden: they count no one. The persons' total (8) is
+    # withheld: with A's 5 shown, B's "<5" (3) would otherwise follow.
     assert rows[2:] == [
-        ("CPAS A · CONV-A", "<5", "x", "<5", "<5", "<5", 5.9, 1.8, 4.1),
+        ("CPAS A · CONV-A", "<5", 5, "<5", "<5", "<5", 5.9, 1.8, 4.1),
         ("Mutualité B · CONV-B", "<5", "<5", "<5", "<5", "<5", 7, 2, 5),
         ("Cartes sans convention", 0, 0, 0, "<5", 0, 0, 0, 0),
-        ("Total", "<5", 8, "<5", 5, "<5", 12.9, 3.8, 9.1),
+        ("Total", "<5", "x", "<5", 5, "<5", 12.9, 3.8, 9.1),
         (),
         (LEGEND,),
     ]
@@ -251,15 +255,18 @@ def test_the_partner_pdf_is_one_page_with_the_period_both_tables_a_chart_and_the
         "Culture O · CONV-A <5 5 <5 <5",
         "Resto M · CONV-A <5 6 <5 0",
         "Épicerie S · CONV-A <5 5 <5 <5",
-        "Total 8 21 10 <5",
+        # A's totals of households (8) and visits (10) are withheld: the network's
+        # tables show 10 and 12, which would give B's "<5" (2 and 2) away.
+        "Total x 21 x <5",
     ]
     for line in table_lines(text):
         assert_no_count_from_one_to_four(line.split()[-4:])
     assert "Mutualité B" not in text and "CONV-B" not in text
-    # The chart: November's 10 accepted visits, the months before never compiled.
+    # The chart: November's total is withheld, so it plots nothing (no month before it
+    # was compiled): an axis and the months only.
     chart = chart_text(text)
-    assert chart[:3] == ["0", "5", "10"]
-    assert chart[-1] == "10"
+    assert chart[:2] == ["0", "1"] and chart[2] == "Déc"
+    assert "10" not in chart
     assert text.rstrip().endswith(LEGEND)
 
 
@@ -302,10 +309,10 @@ def test_a_manager_exports_the_table_of_their_own_service(compiled, manager_s, n
     )
 
     assert [row[:6] for row in csv_rows(export)[2:6]] == [
-        ["CPAS A · CONV-A", "<5", "x", "<5", "<5", "<5"],
+        ["CPAS A · CONV-A", "<5", "5", "<5", "<5", "<5"],
         ["Mutualité B · CONV-B", "<5", "<5", "<5", "<5", "<5"],
         ["Cartes sans convention", "0", "0", "0", "<5", "0"],
-        ["Total", "<5", "8", "<5", "5", "<5"],
+        ["Total", "<5", "x", "<5", "5", "<5"],
     ]
 
 
@@ -330,7 +337,9 @@ def test_the_pdf_chart_leaves_a_gap_where_the_months_total_is_hidden(
     }
 
     assert (exact["CPAS A"][OCTOBER], exact["CPAS A"][NOVEMBER]) == (1, 10)
-    assert (hidden["CPAS A"][OCTOBER], hidden["CPAS A"][NOVEMBER]) == (None, 10)
+    # A's November total (10) is withheld with the month protected as a whole (see the
+    # partner PDF test): the chart leaves it out as its table does.
+    assert (hidden["CPAS A"][OCTOBER], hidden["CPAS A"][NOVEMBER]) == (None, None)
     assert (exact["Mutualité B"][NOVEMBER], hidden["Mutualité B"][NOVEMBER]) == (2, None)
     for month in hidden["CPAS A"]:
         for partner in (partner_a, partner_b):
@@ -338,7 +347,9 @@ def test_the_pdf_chart_leaves_a_gap_where_the_months_total_is_hidden(
             if report is None:
                 continue
             table = selectors.partner_services(report, Scope(partner_id=partner.pk))
-            shown = published(table, exact=False).total["visits_accepted"]
+            month_figures = month_shown(report, exact=False)
+            shown = sheet_of(table, "partner-services", Scope(partner_id=partner.pk), month_figures)
+            shown = shown.total["visits_accepted"]
             point = hidden[partner.name][month]
             assert point == (shown if isinstance(shown, int) else None)
             assert point is None or not 1 <= point <= 4
@@ -357,9 +368,9 @@ def test_the_pdf_chart_leaves_a_gap_where_the_months_total_is_hidden(
     }
     assert "2" not in charts["Mutualité B", False]
     assert "2" in charts["Mutualité B", True]
-    assert "1" not in charts["CPAS A", False]
+    assert "10" not in charts["CPAS A", False]
     assert "1" in charts["CPAS A", True]
-    assert charts["CPAS A", False][-1] == "10"
+    assert "10" in charts["CPAS A", True]
 
 
 # --- any small month's table -----------------------------------------------------------
@@ -682,7 +693,7 @@ def test_a_failed_build_records_the_error_and_the_page_says_so(
     compiled, coordinator, partner_a, monkeypatch, tmp_path
 ):
     """The PDF's fonts missing from the deployment, say."""
-    monkeypatch.setattr(exports, "FONT_DIR", tmp_path / "no-fonts")
+    monkeypatch.setattr(documents, "FONT_DIR", tmp_path / "no-fonts")
     export = export_request(
         actor=coordinator,
         scope=selectors.NETWORK,
@@ -752,3 +763,64 @@ def test_an_export_is_queued_for_the_worker_and_the_page_follows_it(
     assert "Télécharger comptoir-2026-11-partner-cpas-a.pdf" in text_of(
         client.get(response["Location"])
     )
+
+
+# --- the month's tables laid side by side -------------------------------------------------
+
+
+def test_the_months_tables_laid_side_by_side_give_no_hidden_count_away(compiled):
+    """The network's table of services minus a partner's table of its counters gave the
+    other partner's figures when each table was protected alone. Every sum any table of
+    the month shows is a relation of one decision; an attacker who knows them all still
+    cannot pin a hidden count."""
+    from reports.indicators import ALL
+    from reports.models import Figure
+    from reports.publishing import _month_cells
+    from tests.reports.test_suppression import assert_safe
+
+    report = compiled
+    shown = month_shown(report, exact=False).shown
+    indicators = set(
+        Figure.objects.filter(report=report, detail="").values_list("indicator", flat=True)
+    )
+    checked = 0
+    for indicator in sorted(i for i in indicators if i in ALL and ALL[i].identifying):
+        rows = list(
+            Figure.objects.filter(report=report, detail="", indicator=indicator).values_list(
+                "convention_id", "convention__partner_id", "service_id", "value"
+            )
+        )
+        values, relations = _month_cells(rows)
+        decided = {key: shown[(*key, indicator)] for key in values}
+        assert_safe(values, decided, relations, set(values))
+        checked += 1
+    assert checked >= 10
+
+
+def test_a_build_whose_worker_died_or_that_failed_is_taken_again_by_the_next_try(
+    compiled, coordinator
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    died = export_request(
+        actor=coordinator, scope=selectors.NETWORK, kind="csv", month=NOVEMBER, table="services"
+    )
+    Export.objects.filter(pk=died.pk).update(
+        status=Export.Status.RUNNING, started_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert "already taken" in export_build(str(died.pk))  # still building elsewhere
+
+    Export.objects.filter(pk=died.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    export_build(str(died.pk))
+    died.refresh_from_db()
+    assert died.status == Export.Status.DONE and died.content
+
+    failed = export_request(
+        actor=coordinator, scope=selectors.NETWORK, kind="csv", month=NOVEMBER, table="services"
+    )
+    Export.objects.filter(pk=failed.pk).update(status=Export.Status.FAILED, error="OSError")
+    export_build(str(failed.pk))
+    failed.refresh_from_db()
+    assert (failed.status, failed.error) == (Export.Status.DONE, "")
