@@ -28,7 +28,15 @@ def ensure_broker_folders() -> None:
 ensure_broker_folders()
 
 
+# Sent when a worker starts: jobs that catch up by state (each does nothing when there
+# is nothing to do), so a night missed while the worker was down is made up at once.
+CATCH_UP_AT_START = ("worker.tasks.passes_expire", "worker.tasks.statistics_last_month")
+
+
 @worker_ready.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
 def beat_once_at_start(sender: Any, **kwargs: Any) -> None:
-    """Report the worker alive at once rather than at the next minute of the schedule."""
+    """Report the worker alive at once rather than at the next minute of the schedule,
+    and catch up the nightly jobs."""
     sender.app.send_task("worker.tasks.worker_heartbeat")
+    for task in CATCH_UP_AT_START:
+        sender.app.send_task(task)

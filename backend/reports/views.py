@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from comptoir.tasks import task_send
 from network.access import MemberRequest, role_required
-from network.models import Convention, Organisation, Role
+from network.models import Convention, Organisation, Role, WorkerHeartbeat
 from network.selectors import conventions_in_force, organisations_overview
 from passes.models import HouseholdMember
 from reports import selectors
@@ -289,6 +289,7 @@ def jobs(request: MemberRequest) -> HttpResponse:
                 (JOBS[summary.job], summary) for summary in selectors.jobs_overview(tuple(JOBS))
             ],
             "now": timezone.now(),
+            "heartbeat": WorkerHeartbeat.objects.filter(name="worker").first(),
         },
     )
 

@@ -221,3 +221,24 @@ def test_beat_sends_the_nightly_statistics_every_night_at_0300_brussels_time(day
         datetime.combine(day + timedelta(days=n), time(3, 0), tzinfo=BRUSSELS) for n in (1, 2, 3)
     ]
     assert to_the_minute(sent[LAST_MONTH]) == nights
+
+
+def test_a_starting_worker_reports_alive_and_catches_up_the_nightly_jobs():
+    from worker.app import beat_once_at_start
+
+    sent: list[str] = []
+
+    class App:
+        def send_task(self, name: str) -> None:
+            sent.append(name)
+
+    class Sender:
+        app = App()
+
+    beat_once_at_start(Sender())
+
+    assert sent == [
+        "worker.tasks.worker_heartbeat",
+        "worker.tasks.passes_expire",
+        "worker.tasks.statistics_last_month",
+    ]
