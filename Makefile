@@ -1,7 +1,7 @@
 # One entry point per job, for people and CI alike. Each needs only Python 3.11+.
 PYTHON ?= python3
 
-.PHONY: run test lint bench setup bench-households bench-scan bench-sale
+.PHONY: run test lint bench setup bench-households bench-scan bench-sale bench-stats
 
 run:    ## the app on http://127.0.0.1:8000 with its worker and schedule (Ctrl-C stops all)
 	$(PYTHON) scripts/dev.py run
@@ -30,3 +30,7 @@ bench-scan:  ## the counter's scan with 100,000 cards, 1-32 clients, and its bar
 bench-sale:  ## the shop's checkout, 1-50 lines at 1 and 8 tablets, and its bare SQL (needs DATABASE_URL=postgres://...)
 	$(PYTHON) scripts/dev.py setup
 	$(PYTHON) -m bench.sale
+
+bench-stats:  ## a month's statistics, the nightly expiry and the review page over 10,000,000 visits at two sizes, and their bare SQL (needs DATABASE_URL=postgres://...)
+	$(PYTHON) scripts/dev.py setup
+	$(PYTHON) -m bench.stats
