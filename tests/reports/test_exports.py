@@ -29,8 +29,9 @@ from reports.selectors import COMMON, Row, Scope, Table
 from reports.services import ReportRefused, month_compile
 from reports.suppression import SMALL, WITHHELD, grid_relations
 from tests.factories import membership, user
-from tests.reports.seed import NOVEMBER, at, clock
-from tests.reports.test_review_pages import NOW, UNREACHABLE, signed_in, text_of
+from tests.reports.conftest import UNREACHABLE
+from tests.reports.seed import NOVEMBER, at
+from tests.reports.test_review_pages import signed_in, text_of
 from tests.reports.test_suppression import assert_safe, counts_up_to
 
 pytestmark = pytest.mark.django_db
@@ -43,30 +44,6 @@ LEGEND = (
 EXACT_LEGEND = "Chiffres exacts, pour l'usage interne du réseau : à ne pas diffuser."
 TITLE = "Statistiques du mois · novembre 2026"
 CHART_TITLE = "Passages acceptés sur douze mois"
-
-
-@pytest.fixture
-def today():
-    with clock(NOW):
-        yield NOW
-
-
-@pytest.fixture
-def compiled(november, today):
-    return month_compile(month=NOVEMBER, now=at(12, 1, 3)).report
-
-
-@pytest.fixture
-def broker(settings):
-    """The web app's sender pointed at a broker URL (it is made once, cached)."""
-
-    def use(url: str) -> None:
-        settings.CELERY_BROKER_URL = url
-        settings.CELERY_RESULT_BACKEND = url if url.startswith("redis") else None
-        _sender.cache_clear()
-
-    yield use
-    _sender.cache_clear()
 
 
 def built(actor, scope: Scope = selectors.NETWORK, **asked) -> Export:

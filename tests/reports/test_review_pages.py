@@ -12,37 +12,11 @@ from comptoir.tasks import _sender
 from reports.jobs import job_run
 from reports.models import MonthReport
 from reports.services import month_compile, month_lock
+from tests.reports.conftest import NOW, UNREACHABLE
 from tests.reports.seed import NOVEMBER, at, clock, figures_of
 from tests.reports.test_compile import EXPECTED
 
 pytestmark = pytest.mark.django_db
-
-NOW = at(12, 5, 11)  # Saturday 5 December 2026: November is over, December under way
-UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-@pytest.fixture
-def today():
-    with clock(NOW):
-        yield NOW
-
-
-@pytest.fixture
-def compiled(november, today):
-    return month_compile(month=NOVEMBER, now=at(12, 1, 3)).report
-
-
-@pytest.fixture
-def broker(settings):
-    """Point the web app's sender at a broker URL for the test (it is made once, cached)."""
-
-    def use(url: str) -> None:
-        settings.CELERY_BROKER_URL = url
-        settings.CELERY_RESULT_BACKEND = url if url.startswith("redis") else None
-        _sender.cache_clear()
-
-    yield use
-    _sender.cache_clear()
 
 
 def signed_in(person) -> Client:
