@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,6 +115,11 @@ def month_compile(
             report.compiled_by = actor
             report.save(update_fields=["compiled_at", "compiled_by"])
         written = figures_write(report_id=report.pk, month=month, now=now)
+        if connection.vendor == "postgresql":
+            # A month's figures are rewritten at once: the review pages' plans need
+            # statistics that know them (a sample, a fraction of a second).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE reports_figure")
         if actor is not None:
             audit_record(
                 actor=actor,

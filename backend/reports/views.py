@@ -2,6 +2,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +30,7 @@ from reports.services import (
     previous_month,
 )
 
+CONVENTIONS_PER_PAGE = 50
 STATISTICS_ROLES = (Role.COORDINATOR, Role.PARTNER_HEAD, Role.MANAGER)
 # The jobs the jobs page follows, with what each does, in plain words.
 JOBS = {
@@ -132,6 +134,11 @@ def month_review(request: MemberRequest) -> HttpResponse:
         context["overview"] = selectors.services_overview(report, scope)
         passes = selectors.conventions_passes(report, scope)
         context["passes"] = passes
+        # A network of a thousand conventions reads them a page at a time; the total
+        # row stays the whole network's.
+        context["passes_page"] = Paginator(passes.rows, CONVENTIONS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
         context["charts"] = _charts(month, scope)
         context["partners_for_pdf"] = _partners_for_pdf(passes, request)
     status = 422 if problem else 200

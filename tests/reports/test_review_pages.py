@@ -347,3 +347,22 @@ def test_the_jobs_page_lists_each_jobs_runs_with_what_they_did_and_their_errors(
     assert "Terminé" in text and "Échec" in text
     # The expiry job never ran here: the page says so rather than showing nothing.
     assert "Jamais exécutée jusqu'ici." in text
+
+
+def test_a_network_of_many_conventions_reads_them_a_page_at_a_time_with_the_whole_total(
+    compiled, coordinator, monkeypatch
+):
+    from reports import views
+
+    monkeypatch.setattr(views, "CONVENTIONS_PER_PAGE", 1)
+    client = signed_in(coordinator)
+
+    first = client.get(url("month"))
+    second = client.get(url("month") + "&page=2")
+
+    assert [row.label for row in first.context["passes_page"]] == ["CPAS A · CONV-A"]
+    assert [row.label for row in second.context["passes_page"]] == ["Mutualité B · CONV-B"]
+    assert "Page 2 sur 2" in text_of(second)
+    # The total row is the network's, whichever page is read.
+    assert first.context["passes"].total.values == second.context["passes"].total.values
+    assert second.context["passes"].total.value("households") == 3 + 1  # A 3, B 1
