@@ -77,56 +77,54 @@ def persons_params(year: int) -> dict[str, int]:
     }
 
 
+BANDS = ("0-2", "3-15", "16-24", "25-64", "65+")
+
+
 def persons_ctes() -> str:
-    """The CTEs `members`, `sized`, `reached` and `banded` over a CTE
-    `served(convention_id, service_id, household_id)`: who each household served counts,
-    the reference person by the age reached during %(year)s, the members by age band, in
-    the EU categories (a person counts in every one that applies). Parameters:
-    `persons_params`."""
+    """The CTEs `hh` and `reached` over a CTE `served(convention_id, service_id,
+    household_id)`: who each household served counts, worked out once per household
+    (the reference person by the age reached during %(year)s, the members by age band,
+    the EU categories: a person counts in every one that applies), then one row per
+    household served with those counts, `b0`..`b4` being the age bands of `BANDS`.
+    Parameters: `persons_params`."""
     child_bands = _in(settings.FOOD_AID_CHILD_BANDS)
     senior_bands = _in(settings.FOOD_AID_SENIOR_BANDS)
-    holder_age = "(%(year)s - h.birth_year)"
-    holder_band = f"""CASE WHEN {holder_age} <= 2 THEN '0-2' WHEN {holder_age} <= 15 THEN '3-15'
-        WHEN {holder_age} <= 24 THEN '16-24' WHEN {holder_age} <= 64 THEN '25-64' ELSE '65+' END"""
+    age = "(%(year)s - h.birth_year)"
+    holder_band = f"""CASE WHEN {age} <= 2 THEN '0-2' WHEN {age} <= 15 THEN '3-15'
+        WHEN {age} <= 24 THEN '16-24' WHEN {age} <= 64 THEN '25-64' ELSE '65+' END"""
+    bands = ",\n".join(
+        f"(CASE WHEN {holder_band} = '{band}' THEN 1 ELSE 0 END)"
+        f" + SUM(CASE WHEN m.age_band = '{band}' THEN 1 ELSE 0 END) AS b{number}"
+        for number, band in enumerate(BANDS)
+    )
 
     def capped(column: str) -> str:
-        return f"CASE WHEN h.{column} > s.persons THEN s.persons ELSE h.{column} END"
+        return f"CASE WHEN hh.{column} > hh.persons THEN hh.persons ELSE hh.{column} END"
 
     return f"""
-        members AS (
-          SELECT m.household_id, COUNT(*) AS persons,
-            SUM(CASE WHEN m.age_band IN {child_bands} THEN 1 ELSE 0 END) AS children,
-            SUM(CASE WHEN m.age_band IN {senior_bands} THEN 1 ELSE 0 END) AS seniors,
-            SUM(CASE WHEN m.sex = 'f' THEN 1 ELSE 0 END) AS women
-          FROM passes_householdmember m
-          WHERE m.household_id IN (SELECT household_id FROM served)
-          GROUP BY m.household_id
-        ),
-        sized AS (
-          SELECT s.convention_id, s.service_id, s.household_id,
-            1 + COALESCE(mb.persons, 0) AS persons,
-            (CASE WHEN {holder_age} <= %(child_max_age)s THEN 1 ELSE 0 END)
-              + COALESCE(mb.children, 0) AS children,
-            (CASE WHEN {holder_age} >= %(senior_min_age)s THEN 1 ELSE 0 END)
-              + COALESCE(mb.seniors, 0) AS seniors,
-            (CASE WHEN h.holder_sex = 'f' THEN 1 ELSE 0 END) + COALESCE(mb.women, 0) AS women
-          FROM served s
-          JOIN passes_household h ON h.id = s.household_id
-          LEFT JOIN members mb ON mb.household_id = s.household_id
+        hh AS (
+          SELECT h.id, h.persons_with_disability, h.persons_of_foreign_background,
+            h.persons_homeless, 1 + COUNT(m.id) AS persons,
+            (CASE WHEN {age} <= %(child_max_age)s THEN 1 ELSE 0 END)
+              + SUM(CASE WHEN m.age_band IN {child_bands} THEN 1 ELSE 0 END) AS children,
+            (CASE WHEN {age} >= %(senior_min_age)s THEN 1 ELSE 0 END)
+              + SUM(CASE WHEN m.age_band IN {senior_bands} THEN 1 ELSE 0 END) AS seniors,
+            (CASE WHEN h.holder_sex = 'f' THEN 1 ELSE 0 END)
+              + SUM(CASE WHEN m.sex = 'f' THEN 1 ELSE 0 END) AS women,
+            {bands}
+          FROM passes_household h
+          LEFT JOIN passes_householdmember m ON m.household_id = h.id
+          WHERE h.id IN (SELECT household_id FROM served)
+          GROUP BY h.id, h.birth_year, h.holder_sex, h.persons_with_disability,
+            h.persons_of_foreign_background, h.persons_homeless
         ),
         reached AS (
-          SELECT s.convention_id, s.service_id, s.persons, s.children, s.seniors, s.women,
+          SELECT s.convention_id, s.service_id, hh.persons, hh.children, hh.seniors, hh.women,
             COALESCE({capped("persons_with_disability")}, 0) AS with_disability,
             COALESCE({capped("persons_of_foreign_background")}, 0) AS foreign_background,
-            COALESCE({capped("persons_homeless")}, 0) AS homeless
-          FROM sized s JOIN passes_household h ON h.id = s.household_id
-        ),
-        banded AS (
-          SELECT s.convention_id, s.service_id, {holder_band} AS band
-            FROM served s JOIN passes_household h ON h.id = s.household_id
-          UNION ALL
-          SELECT s.convention_id, s.service_id, m.age_band
-            FROM served s JOIN passes_householdmember m ON m.household_id = s.household_id
+            COALESCE({capped("persons_homeless")}, 0) AS homeless,
+            hh.b0, hh.b1, hh.b2, hh.b3, hh.b4
+          FROM served s JOIN hh ON hh.id = s.household_id
         )
     """
 
@@ -212,34 +210,46 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
           SELECT convention_id, CAST(NULL AS BIGINT), household_id FROM v
           WHERE accepted AND household_id IS NOT NULL AND convention_id IS NOT NULL
         ),
-        {persons_ctes()}
+        {persons_ctes()},
+        g AS (
+          SELECT convention_id, service_id,
+            COUNT(*) AS households,
+            SUM(persons) AS persons,
+            SUM(women) AS persons_women,
+            SUM(children) AS persons_children,
+            SUM(seniors) AS persons_seniors,
+            SUM(with_disability) AS persons_with_disability,
+            SUM(foreign_background) AS persons_foreign_background,
+            SUM(homeless) AS persons_homeless,
+            SUM(b0) AS b0, SUM(b1) AS b1, SUM(b2) AS b2, SUM(b3) AS b3, SUM(b4) AS b4
+          FROM reached GROUP BY convention_id, service_id
+        )
         {INSERT}
-        SELECT %(report)s, convention_id, service_id, 'households', '', COUNT(*)
-          FROM reached GROUP BY convention_id, service_id
+        SELECT %(report)s, convention_id, service_id, 'households', '', households FROM g
         UNION ALL
-        SELECT %(report)s, convention_id, service_id, 'persons', '', SUM(persons)
-          FROM reached GROUP BY convention_id, service_id
+        SELECT %(report)s, convention_id, service_id, 'persons', '', persons FROM g
         UNION ALL
-        SELECT %(report)s, convention_id, service_id, 'persons_women', '', SUM(women)
-          FROM reached GROUP BY convention_id, service_id
+        SELECT %(report)s, convention_id, service_id, 'persons_women', '', persons_women FROM g
         UNION ALL
-        SELECT %(report)s, convention_id, service_id, 'persons_children', '', SUM(children)
-          FROM reached GROUP BY convention_id, service_id
+        SELECT %(report)s, convention_id, service_id, 'persons_children', '', persons_children FROM g
         UNION ALL
-        SELECT %(report)s, convention_id, service_id, 'persons_seniors', '', SUM(seniors)
-          FROM reached GROUP BY convention_id, service_id
+        SELECT %(report)s, convention_id, service_id, 'persons_seniors', '', persons_seniors FROM g
         UNION ALL
-        SELECT %(report)s, convention_id, service_id, 'persons_with_disability', '',
-          SUM(with_disability) FROM reached GROUP BY convention_id, service_id
+        SELECT %(report)s, convention_id, service_id, 'persons_with_disability', '', persons_with_disability FROM g
         UNION ALL
-        SELECT %(report)s, convention_id, service_id, 'persons_foreign_background', '',
-          SUM(foreign_background) FROM reached GROUP BY convention_id, service_id
+        SELECT %(report)s, convention_id, service_id, 'persons_foreign_background', '', persons_foreign_background FROM g
         UNION ALL
-        SELECT %(report)s, convention_id, service_id, 'persons_homeless', '', SUM(homeless)
-          FROM reached GROUP BY convention_id, service_id
+        SELECT %(report)s, convention_id, service_id, 'persons_homeless', '', persons_homeless FROM g
         UNION ALL
-        SELECT %(report)s, convention_id, service_id, 'persons_band', band, COUNT(*)
-          FROM banded GROUP BY convention_id, service_id, band
+        SELECT %(report)s, convention_id, service_id, 'persons_band', '0-2', b0 FROM g WHERE b0 > 0
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_band', '3-15', b1 FROM g WHERE b1 > 0
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_band', '16-24', b2 FROM g WHERE b2 > 0
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_band', '25-64', b3 FROM g WHERE b3 > 0
+        UNION ALL
+        SELECT %(report)s, convention_id, service_id, 'persons_band', '65+', b4 FROM g WHERE b4 > 0
     """
     params.update(persons_params(period.first_day.year))
 
