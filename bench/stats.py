@@ -12,7 +12,7 @@ in a child process (`python -m bench.stats --scale 0.1`):
    transaction, VACUUM ANALYZE after; a later run at the same size seeds nothing);
 2. (a) compiles the last month before the seeding's day with
    `reports.services.month_compile` (once to warm up, then BENCH_REPEAT times, 3),
-   and runs in pgbench, one client, BENCH_REPEAT times: the compile's own five
+   each time followed by pgbench, one client, one run of: the compile's own five
    SELECTs (its INSERTs without the INSERT), and the ceiling: the same aggregates
    as bare SELECT statements (`bench.stats_sql`), checked first to give the very
    figures the compile stored, also with one worker per statement (no parallel

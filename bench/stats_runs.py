@@ -86,6 +86,19 @@ def pgbench(
     return run
 
 
+def pgbench_median(runs: list[PgbenchRun]) -> PgbenchRun:
+    """Runs of one script: the median of their latencies, and of each statement's."""
+    failed = next((run.failed for run in runs if run.failed), "")
+    if failed or not runs:
+        return PgbenchRun(failed=failed or "no run")
+    return PgbenchRun(
+        latency_ms=statistics.median(run.latency_ms for run in runs),
+        statements_ms=[
+            statistics.median(each) for each in zip(*(r.statements_ms for r in runs), strict=True)
+        ],
+    )
+
+
 def literal_sql(sql: str, params: dict[str, Any]) -> str:
     """The statement with its parameters written in, as psql or pgbench runs it."""
     import psycopg
