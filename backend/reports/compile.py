@@ -304,21 +304,38 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
           CAST(ROUND(SUM(kilos) * 1000) AS BIGINT) FROM d GROUP BY convention_id, service_id
     """
 
-    # (A typed NULL: PostgreSQL types a union's bare NULLs as text.)
     # Passes belong to a convention. Active at the month's end (or now, for the month
-    # under way): within its dates, issued by then, not revoked by then, and not
-    # suspended then (its last suspension before then not followed by a resumption).
-    # the first branch's NULL service is typed: PostgreSQL resolved the
-    # bare NULLs of the first branches as text, then refused the bigint of "covered".
-    # a pass renewed since the month ended has new dates; it was active
-    # then on the dates its last issue or renewal before then gave it (in the event).
+    # under way): issued by then, not revoked by then, its last suspension before then
+    # (if any) followed by a resumption, and valid that day. A pass renewed since has
+    # new dates: it was active then on the dates its last issue or renewal before then
+    # gave it (in that event's detail). Each pass's history is read once, grouped, and
+    # joined, rather than looked up per pass.
+    # The first branch's NULL service is typed: PostgreSQL resolves a union's bare
+    # NULLs as text, then refuses the bigint of "covered".
     # "covered" are the services a convention opens, with rules or not.
-    renewed_since = (
-        "SELECT 1 FROM passes_passevent n WHERE n.access_pass_id = p.id"
-        " AND n.action = 'renew' AND n.at >= %(pass_end)s"
-    )
     params["pass_last_day_iso"] = params["pass_last_day"].isoformat()
     pass_figures = f"""
+        WITH history AS (
+          SELECT access_pass_id,
+            MAX(CASE WHEN action = 'revoke' THEN 1 ELSE 0 END) AS revoked,
+            MAX(CASE WHEN action = 'suspend' THEN at END) AS suspended_at,
+            MAX(CASE WHEN action = 'resume' THEN at END) AS resumed_at
+          FROM passes_passevent
+          WHERE action IN ('revoke', 'suspend', 'resume') AND at < %(pass_end)s
+          GROUP BY access_pass_id
+        ),
+        renewed_since AS (
+          SELECT DISTINCT access_pass_id FROM passes_passevent
+          WHERE action = 'renew' AND at >= %(pass_end)s
+        ),
+        dates_then AS (
+          SELECT access_pass_id, detail FROM (
+            SELECT g.access_pass_id, g.detail, ROW_NUMBER() OVER (
+                PARTITION BY g.access_pass_id ORDER BY g.at DESC, g.id DESC) AS latest
+            FROM passes_passevent g JOIN renewed_since n ON n.access_pass_id = g.access_pass_id
+            WHERE g.action IN ('issue', 'renew') AND g.at < %(pass_end)s
+          ) ranked WHERE latest = 1
+        )
         {INSERT}
         SELECT %(report)s, p.convention_id, CAST(NULL AS BIGINT),
           CASE e.action WHEN 'issue' THEN 'passes_issued' WHEN 'renew' THEN 'passes_renewed'
@@ -332,24 +349,16 @@ def _statements(period: Period, pass_end: datetime) -> list[tuple[str, dict[str,
         UNION ALL
         SELECT %(report)s, p.convention_id, CAST(NULL AS BIGINT), 'passes_active', '', COUNT(*)
           FROM passes_accesspass p
+          LEFT JOIN history h ON h.access_pass_id = p.id
+          LEFT JOIN renewed_since n ON n.access_pass_id = p.id
+          LEFT JOIN dates_then t ON t.access_pass_id = p.id
           WHERE p.issued_at < %(pass_end)s
-            AND ((p.valid_from <= %(pass_last_day)s AND p.valid_until >= %(pass_last_day)s
-                  AND NOT EXISTS ({renewed_since}))
-              OR (EXISTS ({renewed_since}) AND (
-                SELECT CASE WHEN (g.detail ->> 'valid_from') <= %(pass_last_day_iso)s
-                  AND (g.detail ->> 'valid_until') >= %(pass_last_day_iso)s THEN 1 ELSE 0 END
-                FROM passes_passevent g WHERE g.access_pass_id = p.id
-                  AND g.action IN ('issue', 'renew') AND g.at < %(pass_end)s
-                ORDER BY g.at DESC, g.id DESC LIMIT 1) = 1))
-            AND NOT EXISTS (
-              SELECT 1 FROM passes_passevent r WHERE r.access_pass_id = p.id
-                AND r.action = 'revoke' AND r.at < %(pass_end)s)
-            AND NOT EXISTS (
-              SELECT 1 FROM passes_passevent s WHERE s.access_pass_id = p.id
-                AND s.action = 'suspend' AND s.at < %(pass_end)s
-                AND NOT EXISTS (
-                  SELECT 1 FROM passes_passevent u WHERE u.access_pass_id = p.id
-                    AND u.action = 'resume' AND u.at > s.at AND u.at < %(pass_end)s))
+            AND (h.revoked IS NULL OR h.revoked = 0)
+            AND (h.suspended_at IS NULL OR h.resumed_at > h.suspended_at)
+            AND CASE WHEN n.access_pass_id IS NULL
+              THEN p.valid_from <= %(pass_last_day)s AND p.valid_until >= %(pass_last_day)s
+              ELSE (t.detail ->> 'valid_from') <= %(pass_last_day_iso)s
+                AND (t.detail ->> 'valid_until') >= %(pass_last_day_iso)s END
           GROUP BY p.convention_id
         UNION ALL
         SELECT %(report)s, c.id, CAST(NULL AS BIGINT), 'quota', '', c.max_active_passes

@@ -94,7 +94,7 @@ def scan(service, user, access_pass) -> Visit:
 
 
 @pytest.fixture
-def visit_a(pass_keys, open_s, service_s, volunteer_s, pass_a) -> Visit:  # noqa: F811
+def visit_a(frozen_day, pass_keys, open_s, service_s, volunteer_s, pass_a) -> Visit:  # noqa: F811
     """Household A (3 persons: a 70 € monthly budget) scanned and accepted at the shop."""
     visit = scan(service_s, volunteer_s, pass_a)
     assert visit.accepted, visit.reason
