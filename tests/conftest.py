@@ -67,11 +67,13 @@ def _clean_slate(settings, tmp_path):
     """Each test starts with no lock-outs, no cached throttles, no queued tasks."""
     from django.core.cache import cache
 
+    from network.token_cache import token_cache_reset
     from schedules.selectors import counter_schedules_forget
     from worker.app import app
 
     cache.clear()
     counter_schedules_forget()
+    token_cache_reset()
     # Hashing strength is tested by Django; here it would only slow every login down.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     previous = app.conf.task_always_eager

@@ -281,13 +281,18 @@ SITE_URL = env_str(
     else "http://127.0.0.1:8000",
 ).rstrip("/")
 
+# A device token's user and roles are kept this long in each web process at most; any
+# change to a token, user, role or organisation drops them at once in every process
+# (PostgreSQL NOTIFY; see network.token_cache). 0 turns the cache off.
+AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 300)
+
 REST_FRAMEWORK = {
     # The first class names the challenge of an anonymous call: the token's gives
     # 401 with `WWW-Authenticate: Token`, the session's has none and DRF would
     # answer 403. Order changes nothing else: a request without a token header is
     # still authenticated by its session, which still enforces CSRF.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "network.token_cache.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["network.api_policy.HasActiveMembership"],

@@ -122,15 +122,22 @@ def usable_memberships(user: User | AnonymousUser) -> QuerySet[Membership]:
     ).select_related("organisation")
 
 
+_MEMBERSHIPS_ATTR = "_comptoir_memberships"
+
+
 def user_memberships(user: User | AnonymousUser) -> list[Membership]:
     """The usable memberships, read once per request (kept on the user object)."""
-    cache_attr = "_comptoir_memberships"
-    memberships = getattr(user, cache_attr, None)
+    memberships = getattr(user, _MEMBERSHIPS_ATTR, None)
     if memberships is None:
         memberships = list(usable_memberships(user))
         if getattr(user, "is_authenticated", False):
-            setattr(user, cache_attr, memberships)
+            setattr(user, _MEMBERSHIPS_ATTR, memberships)
     return memberships
+
+
+def user_memberships_preload(user: User, memberships: list[Membership]) -> None:
+    """Give `user` its usable memberships, read earlier (the device tokens' cache)."""
+    setattr(user, _MEMBERSHIPS_ATTR, memberships)
 
 
 def _memberships_with(user: User, perm: Perm) -> list[Membership]:

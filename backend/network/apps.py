@@ -7,4 +7,7 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Réseau")
 
     def ready(self) -> None:
-        from network import signals  # noqa: F401  (connects the audit of logins)
+        from network import (
+            signals,  # noqa: F401  (connects the audit of logins)
+            token_cache,  # noqa: F401  (connects its invalidation)
+        )
