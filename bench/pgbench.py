@@ -20,8 +20,9 @@ def queries_per_scan(
     forge: Callable[[str], str],
     visits_reset: Callable,
     workdir: Path,
-) -> list[str]:
-    """Print the statements of one scan per scenario; return those of the accepted scan.
+) -> tuple[list[str], int]:
+    """Print the statements of one scan per scenario; return those of the accepted scan,
+    and how many `SELECT 1` health checks each request sends first.
 
     As under gunicorn: the connection is persistent, and the counter's sessions are
     already in the process's cache (they are read once a minute per process).
@@ -77,11 +78,12 @@ def queries_per_scan(
         )
         for statement in statements:
             print(f"    {sql_summary(statement)}")
+    checks = len(health_checks) // len(runs)
     print(
-        f"  each request on a persistent connection also sends {len(health_checks) // 3} "
+        f"  each request on a persistent connection also sends {checks} "
         "`SELECT 1` first (CONN_HEALTH_CHECKS), outside Django's query log"
     )
-    return [s for s in runs[0][1][1] if s not in ("BEGIN", "COMMIT")]
+    return [s for s in runs[0][1][1] if s not in ("BEGIN", "COMMIT")], checks
 
 
 def sql_summary(statement: str, width: int = 150) -> str:
@@ -98,8 +100,9 @@ def sql_summary(statement: str, width: int = 150) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def pgbench_script(accepted_sql: list[str], workdir: Path) -> Path:
-    """The accepted scan's statements, with a random pass and a fresh key each time."""
+def pgbench_script(accepted_sql: list[str], health_checks: int, workdir: Path) -> Path:
+    """The accepted scan's statements (and the health checks before them, if any), with a
+    random pass and a fresh key each time; the transaction starts at the pass's lock."""
     pass_id = re.search(r'"passes_accesspass"\."id" = (\d+)', "\n".join(accepted_sql))
     if pass_id is None:
         sys.exit("the accepted scan did not lock a pass row: cannot build the pgbench script")
@@ -107,13 +110,15 @@ def pgbench_script(accepted_sql: list[str], workdir: Path) -> Path:
     lines = [
         r"\set pass_id random(:first_pass, :last_pass)",
         r"\set key random(1, 1000000000000000)",
-        "SELECT 1;",
+        *["SELECT 1;"] * health_checks,
     ]
-    for index, statement in enumerate(accepted_sql):
+    begun = False
+    for statement in accepted_sql:
+        if not begun and "FOR UPDATE" in statement:
+            lines.append("BEGIN;")
+            begun = True
         statement = number.sub(":pass_id", statement)
         statement = statement.replace("'pgbench-template-0001'", "('pgb-' || CAST(:key AS text))")
-        if index == 2:
-            lines.append("BEGIN;")
         lines.append(statement + ";")
     lines.append("COMMIT;")
     script = workdir / "scan.pgbench.sql"

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from comptoir.middleware import replay_safe
 from counter import api as counter_api
 from foodaid import api as foodaid_api
 from foodaid import api_handouts as handouts_api
@@ -90,7 +91,7 @@ urlpatterns = [
     path("passes/<int:pk>/history/", passes_api.PassHistoryApi.as_view(), name="pass-history"),
     path("passes/<int:pk>/qr.svg", passes_api.PassQrSvgApi.as_view(), name="pass-qr-svg"),
     path("passes/<int:pk>/qr.png", passes_api.PassQrPngApi.as_view(), name="pass-qr-png"),
-    path("counter/scans/", counter_api.CounterScanApi.as_view(), name="counter-scan"),
+    path("counter/scans/", replay_safe(counter_api.CounterScanApi.as_view()), name="counter-scan"),
     path("counter/today/", counter_api.CounterDayApi.as_view(), name="counter-day"),
     path("counter/vouchers/", counter_api.ServiceVouchersApi.as_view(), name="counter-vouchers"),
     path(

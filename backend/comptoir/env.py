@@ -62,7 +62,8 @@ def env_database(name: str, default: str) -> dj_database_url.DBConfig:
     if not raw.startswith(("postgres://", "postgresql://", "sqlite://")):
         config_error(name, "a postgres://user@host:port/name or sqlite:///path URL", _redact(raw))
     try:
-        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+        # No `SELECT 1` before each request: see comptoir.middleware.
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=False)
     except ValueError:
         config_error(name, "a valid database URL", _redact(raw))
     if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):

@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,13 +34,13 @@ from comptoir.dates import local_midnight
 from comptoir.errors import DomainError, ErrorKind
 from counter.actions import undo_refusal
 from counter.models import Visit
+from counter.scan_sql import pass_for_scan, visits_for_scan
 from counter.verdict import Allowance, Verdict, VoucherSeen, period_window
 from network.audit import audit_record
 from network.models import Convention, Organisation, User
 from network.rules import RuleKind, RuleSnapshot
-from passes.models import AccessPass, HouseholdMember, Voucher
+from passes.models import AccessPass, Voucher
 from passes.selectors import card_read
-from schedules.models import Appointment
 from schedules.selectors import Session, counter_session_now
 
 # A client-made key: a UUID, or any 8–64 characters of letters, digits, "-" and "_".
@@ -312,50 +310,8 @@ else:  # WithAnnotations cannot be subscripted at run time before Python 3.12
 
 
 def _pass_for_scan(pass_id: int, service: Organisation, session: Session | None) -> ScanPass | None:
-    """The pass row, locked, with only what the verdict reads (a lean query: it runs per scan)."""
-    members = (
-        HouseholdMember.objects.filter(household=OuterRef("household_id"))
-        .order_by()
-        .values("household")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    queryset = (
-        AccessPass.objects.select_for_update(of=("self",))
-        .select_related("household", "convention")
-        .only(
-            "status",
-            "valid_from",
-            "valid_until",
-            "card_version",
-            "rules",
-            "household__first_name",
-            "convention__ends_on",
-        )
-        .annotate(
-            valid_here=Exists(
-                AccessPass.services.through.objects.filter(
-                    accesspass_id=OuterRef("pk"), organisation_id=service.pk
-                )
-            ),
-            other_members=Coalesce(Subquery(members), 0),
-        )
-    )
-    if session is not None and session.by_appointment:
-        queryset = queryset.annotate(
-            has_appointment=Exists(
-                Appointment.objects.filter(
-                    service=service,
-                    household=OuterRef("household_id"),
-                    cancelled_at__isnull=True,
-                    starts_at__gte=session.starts,
-                    starts_at__lt=session.ends,
-                )
-            )
-        )
-    found = list(queryset.filter(pk=pass_id).order_by()[:1])
-    # mypy sees the first `annotate` only: `has_appointment` joins it in a session by appointment.
-    return cast(ScanPass, found[0]) if found else None
+    """The pass row, locked, with only what the verdict reads (in SQL: see counter.scan_sql)."""
+    return cast(ScanPass | None, pass_for_scan(pass_id, service, session))
 
 
 def _decide(
@@ -499,7 +455,6 @@ def _usage(
     visits here since the longest period began) and counts them in Python:
     cheaper, per scan, than having the ORM build an aggregate per rule.
     """
-    counted = Q(access_pass=access_pass, service=service, accepted=True, undone_at__isnull=True)
     starts = [
         local_midnight(period_window(rule.period, today)[0])
         if rule.counted or (amounts and rule.kind == RuleKind.BUDGET)
@@ -510,16 +465,13 @@ def _usage(
         [s for s in starts if s is not None]
         + [moment - timedelta(minutes=settings.SCAN_REPEAT_MINUTES)]
     )
-    rows = Visit.objects.filter(
-        Q(service=service, idempotency_key=key) | (counted & Q(at__gte=since))
-    ).values_list("pk", "at", "idempotency_key", "units", "amount_cents")
     replay_id = None
     visits: list[tuple[datetime, int, int]] = []
-    for pk, at, visit_key, units, cents in rows:
-        if visit_key == key:
-            replay_id = pk
+    for seen in visits_for_scan(access_pass.pk, service.pk, key, since):
+        if seen.idempotency_key == key:
+            replay_id = seen.pk
         else:
-            visits.append((at, units, cents or 0))
+            visits.append((seen.at, seen.units, seen.amount_cents or 0))
     per_rule: list[RuleUsage | None] = []
     for rule, start in zip(rules, starts, strict=True):
         if start is None:

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from comptoir.csp import wasm_allowed
+from comptoir.middleware import replay_safe
 from comptoir.money import decimal_typed
 from counter.actions import (
     counter_sections_render,
@@ -84,6 +85,7 @@ def counter_home(request: MemberRequest) -> HttpResponse:
     return render(request, "counter/counter_home.html", context)
 
 
+@replay_safe
 @require_POST
 @role_required(Role.VOLUNTEER, Role.MANAGER)
 def counter_scan(request: MemberRequest) -> HttpResponse:
