@@ -51,6 +51,8 @@ class ApiRootView(APIView):
 app_name = "api"
 
 urlpatterns = [
+    # First: the scan is most of the API's requests.
+    path("counter/scans/", replay_safe(counter_api.CounterScanApi.as_view()), name="counter-scan"),
     path("", ApiRootView.as_view(), name="root"),
     path("me/", network_api.MeApi.as_view(), name="me"),
     path("organisations/", network_api.OrganisationListApi.as_view(), name="organisation-list"),
@@ -91,7 +93,6 @@ urlpatterns = [
     path("passes/<int:pk>/history/", passes_api.PassHistoryApi.as_view(), name="pass-history"),
     path("passes/<int:pk>/qr.svg", passes_api.PassQrSvgApi.as_view(), name="pass-qr-svg"),
     path("passes/<int:pk>/qr.png", passes_api.PassQrPngApi.as_view(), name="pass-qr-png"),
-    path("counter/scans/", replay_safe(counter_api.CounterScanApi.as_view()), name="counter-scan"),
     path("counter/today/", counter_api.CounterDayApi.as_view(), name="counter-day"),
     path("counter/vouchers/", counter_api.ServiceVouchersApi.as_view(), name="counter-vouchers"),
     path(

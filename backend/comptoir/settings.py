@@ -101,6 +101,14 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# A device's API call (a token, under /api/) goes through these only: see comptoir.wsgi.
+DEVICE_MIDDLEWARE = [
+    "comptoir.middleware.ReconnectMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
 ROOT_URLCONF = "comptoir.urls"
 WSGI_APPLICATION = "comptoir.wsgi.application"
 AUTH_USER_MODEL = "network.User"

@@ -15,6 +15,8 @@ urlpatterns = [
     # Pages without an icon link (the browsable API, error pages) make browsers ask here.
     # Lazy: in production the static file's hashed name is known only once the app runs.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),
+    # Before the pages: a tablet's scan is matched first, not after every page's pattern.
+    path("api/", include("comptoir.api_urls")),
     path("", include("network.urls")),
     path("", include("passes.urls")),
     path("", include("schedules.urls")),
@@ -23,6 +25,5 @@ urlpatterns = [
     path("", include("shop.urls")),
     path("", include("foodaid.urls")),
     path("", include("reports.urls")),
-    path("api/", include("comptoir.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,7 @@ from counter.serializers import (
     UndoRequestSerializer,
     VerdictSerializer,
     VisitSerializer,
+    scan_request_plain,
     verdict_data,
     visit_data,
 )
@@ -93,9 +94,11 @@ class CounterScanApi(UserLanguageApiView):
     )
     def post(self, request: Request) -> Response:
         user = api_user(request)
-        scan = ScanRequestSerializer(data=request.data)
-        scan.is_valid(raise_exception=True)
-        data = scan.validated_data
+        data = scan_request_plain(request.data)
+        if data is None:
+            scan = ScanRequestSerializer(data=request.data)
+            scan.is_valid(raise_exception=True)
+            data = scan.validated_data
         service = counter_of_caller(user, data.get("service"))
         verdict = visit_record(
             text=data["code"],

@@ -275,3 +275,43 @@ def test_the_whole_schema_validates_without_warnings(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
     assert "/api/counter/scans/" in (tmp_path / "s.yml").read_text()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": "CP1ABC", "idempotency_key": "k" * 20},
+        {"code": "", "idempotency_key": ""},
+        {"code": " x\r\n", "idempotency_key": "k" * 20, "service": 3},
+        {"code": "x", "idempotency_key": "k" * 20, "service": None, "units": 3},
+        {"code": "x", "units": -4},
+        {"code": "x\x00"},
+    ],
+)
+def test_the_usual_scan_is_read_as_the_serializer_reads_it(body):
+    from counter.serializers import ScanRequestSerializer, scan_request_plain
+
+    serializer = ScanRequestSerializer(data=body)
+    assert serializer.is_valid(), serializer.errors
+    expected = {"service": None, **serializer.validated_data}
+    assert scan_request_plain(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": 12, "idempotency_key": "k" * 20},
+        {"code": "x", "units": True},
+        {"code": "x", "units": "2"},
+        {"code": "x", "service": ""},
+        {"code": "x", "service": "3"},
+        {"code": "x", "amount": "1.50"},
+        {"code": "x", "reference": "T-1"},
+        {"idempotency_key": "k" * 20},
+        ["code", "x"],
+    ],
+)
+def test_any_other_scan_body_is_left_to_the_serializer(body):
+    from counter.serializers import scan_request_plain
+
+    assert scan_request_plain(body) is None
