@@ -88,7 +88,7 @@ def queries_per_scan(
 
 def sql_summary(statement: str, width: int = 150) -> str:
     """A statement on one line: its select list and inserted values cut out."""
-    text = statement
+    text = " ".join(statement.split())
     if text.startswith("SELECT "):
         depth = 0
         for index, char in enumerate(text):
@@ -103,7 +103,8 @@ def sql_summary(statement: str, width: int = 150) -> str:
 def pgbench_script(accepted_sql: list[str], health_checks: int, workdir: Path) -> Path:
     """The accepted scan's statements (and the health checks before them, if any), with a
     random pass and a fresh key each time; the transaction starts at the pass's lock."""
-    pass_id = re.search(r'"passes_accesspass"\."id" = (\d+)', "\n".join(accepted_sql))
+    accepted_sql = [" ".join(statement.split()) for statement in accepted_sql]
+    pass_id = re.search(r'(?:"passes_accesspass"\."id"|\bp\.id) = (\d+)', "\n".join(accepted_sql))
     if pass_id is None:
         sys.exit("the accepted scan did not lock a pass row: cannot build the pgbench script")
     number = re.compile(rf"(?<![\w.:-]){pass_id.group(1)}(?![\w.:-])")

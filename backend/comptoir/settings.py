@@ -138,6 +138,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The tablet, the worker and the schedule share the file: wait for locks.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+else:
+    # The scan's statements (counter.scan_sql) are prepared on each connection after this
+    # many uses. Django's other queries bind their values client-side: never prepared.
+    # Behind PgBouncer in transaction mode, this needs its max_prepared_statements (1.21+).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = env_int(
+        "DATABASE_PREPARE_THRESHOLD", 5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_broker_url("REDIS_URL", "") if env_str("REDIS_URL", "") else ""

@@ -34,7 +34,7 @@ from comptoir.dates import local_midnight
 from comptoir.errors import DomainError, ErrorKind
 from counter.actions import undo_refusal
 from counter.models import Visit
-from counter.scan_sql import pass_for_scan, visits_for_scan
+from counter.scan_sql import pass_for_scan, visit_insert, visits_for_scan
 from counter.verdict import Allowance, Verdict, VoucherSeen, period_window
 from network.audit import audit_record
 from network.models import Convention, Organisation, User
@@ -280,7 +280,7 @@ def _redeem(
         ),
     )
     verdict.visit.answer = verdict.answer_json()
-    verdict.visit.save(force_insert=True)
+    visit_insert(verdict.visit)
     return verdict
 
 
@@ -380,7 +380,7 @@ def _decide(
         last_accepted_at=usage.last_at,
     )
     verdict.visit.answer = verdict.answer_json()
-    verdict.visit.save(force_insert=True)
+    visit_insert(verdict.visit)
     return verdict
 
 
