@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from babel.numbers import format_currency
@@ -33,12 +34,23 @@ def period_words() -> dict[str, str]:
 
 
 def day_words(day: date) -> str:
-    return formats.date_format(day, "l j F")
+    return _day_in(day, get_language() or "fr")
 
 
 def euros_words(cents: int) -> str:
     """« 12,50 € » in the active language."""
-    return format_currency(cents / 100, "EUR", locale=to_locale(get_language() or "fr"))
+    return _euros_in(cents, to_locale(get_language() or "fr"))
+
+
+# Kept: formatting a date or an amount costs more than the rest of a verdict's words.
+@lru_cache(maxsize=1024)
+def _day_in(day: date, language: str) -> str:
+    return formats.date_format(day, "l j F")
+
+
+@lru_cache(maxsize=4096)
+def _euros_in(cents: int, locale: str) -> str:
+    return format_currency(cents / 100, "EUR", locale=locale)
 
 
 def period_window(period: str, today: date) -> tuple[date, date | None]:
@@ -125,9 +137,7 @@ class Allowance:
                 return text
             return _("%(left)s restants %(period)s (plafond %(cap)s)") % values
         if self.kind == RuleKind.BUDGET:
-            amount = format_currency(
-                (self.budget_cents or 0) / 100, "EUR", locale=to_locale(get_language() or "fr")
-            )
+            amount = euros_words(self.budget_cents or 0)
             # The rule's amount: what sales left of it shows in the shop's basket.
             return _("Budget d'achats : %(amount)s %(period)s") % {
                 "amount": amount,
