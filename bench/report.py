@@ -133,7 +133,7 @@ PROFILE_PARTS = (
     ("counter_session_now", "      counter open now? (process cache)"),
     ("_pass_for_scan", "      pass row FOR UPDATE"),
     ("_usage", "      visits aggregate"),
-    ("Model.save", "      visit insert"),
+    ("visit_insert", "      visit INSERT"),
     ("Atomic.__exit__", "      COMMIT"),
     ("verdict_data", "    verdict as JSON"),
     ("SQLCompiler.as_sql", "ORM: compiling SQL (every query)"),

@@ -140,11 +140,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     # The scan's statements (counter.scan_sql) are prepared on each connection after this
-    # many uses. Django's other queries bind their values client-side: never prepared.
-    # Behind PgBouncer in transaction mode, this needs its max_prepared_statements (1.21+).
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = env_int(
-        "DATABASE_PREPARE_THRESHOLD", 5
-    )
+    # many uses (0: never). Django's other queries bind their values client-side: never
+    # prepared. Behind PgBouncer in transaction mode: 1.21+ with max_prepared_statements.
+    prepare_after = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = prepare_after or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_broker_url("REDIS_URL", "") if env_str("REDIS_URL", "") else ""
