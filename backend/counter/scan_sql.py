@@ -131,6 +131,17 @@ def visits_for_scan(pass_id: int, service_id: int, key: str, since: datetime) ->
     ]
 
 
+def visit_id_for_key(service_id: int, key: str) -> int | None:
+    """The visit already recorded here under this idempotency key (a retried request)."""
+    with _cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Visit._meta.db_table} WHERE service_id = %s AND idempotency_key = %s",
+            [service_id, key],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 @cache
 def _visit_insert_sql() -> tuple[list[Any], str]:
     fields = [f for f in Visit._meta.concrete_fields if not f.primary_key]

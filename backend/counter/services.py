@@ -34,7 +34,7 @@ from comptoir.dates import local_midnight
 from comptoir.errors import DomainError, ErrorKind
 from counter.actions import undo_refusal
 from counter.models import Visit
-from counter.scan_sql import pass_for_scan, visit_insert, visits_for_scan
+from counter.scan_sql import pass_for_scan, visit_id_for_key, visit_insert, visits_for_scan
 from counter.verdict import Allowance, Verdict, VoucherSeen, period_window
 from network.audit import audit_record
 from network.models import Convention, Organisation, User
@@ -208,10 +208,10 @@ def visit_record(
 def _refuse_without_pass(
     service: Organisation, user: User, key: str, moment: datetime, reason: str
 ) -> Verdict:
-    first = Visit.objects.filter(service=service, idempotency_key=key).first()
-    if first is not None:
-        return _verdict_of(first)
-    visit = Visit.objects.create(
+    first_id = visit_id_for_key(service.pk, key)
+    if first_id is not None:
+        return _verdict_of(Visit.objects.get(pk=first_id))
+    visit = Visit(
         service=service,
         at=moment,
         accepted=False,
@@ -219,6 +219,7 @@ def _refuse_without_pass(
         recorded_by=user,
         idempotency_key=key,
     )
+    visit_insert(visit)
     return Verdict(visit)
 
 
