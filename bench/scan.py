@@ -21,7 +21,9 @@ Needs PostgreSQL (DATABASE_URL=postgres://...): the scan locks the pass row
    distinct cards (each accepted), one card repeated (accepted once, then
    `already_served`), forged tokens (`bad_signature`); every request carries a
    fresh idempotency key;
-5. runs the statements of an accepted scan as bare SQL with pgbench, at 1 and
+5. scans 50 cards on the counter page in Chromium (bench/browser.py): from the
+   Enter key to the verdict painted;
+6. runs the statements of an accepted scan as bare SQL with pgbench, at 1 and
    8 clients: the ceiling the database allows.
 
 The bench counter's visits are deleted before each run, so that every card
@@ -38,7 +40,7 @@ workers' CPU goes.
 
 The parts: bench/loadgen.py (wrk and Python load generators, CPU clocks),
 bench/pgbench.py (SQL per scan, bare-SQL ceiling), bench/report.py (table,
-targets, profile), bench/common.py (set-up and gunicorn, shared with the other
+targets, profile), bench/browser.py (the counter page in Chromium), bench/common.py (set-up and gunicorn, shared with the other
 benchmarks).
 """
 
