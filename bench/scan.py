@@ -40,8 +40,8 @@ workers' CPU goes.
 
 The parts: bench/loadgen.py (wrk and Python load generators, CPU clocks),
 bench/pgbench.py (SQL per scan, bare-SQL ceiling), bench/report.py (table,
-targets, profile), bench/browser.py (the counter page in Chromium), bench/common.py (set-up and gunicorn, shared with the other
-benchmarks).
+targets, profile), bench/browser.py (the counter page in Chromium),
+bench/common.py (set-up and gunicorn, shared with the other benchmarks).
 """
 
 from __future__ import annotations
