@@ -122,7 +122,7 @@ SELECT id, at, idempotency_key, units, amount_cents FROM {Visit._meta.db_table}
 def visits_for_scan(pass_id: int, service_id: int, key: str, since: datetime) -> list[VisitSeen]:
     """The visit already recorded under this idempotency key here, if any, and the pass's
     accepted visits here since `since` (not undone)."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_visits_sql(), [service_id, key, pass_id, service_id, _sql_moment(since)])
         rows = cursor.fetchall()
     return [

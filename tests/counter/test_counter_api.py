@@ -2,7 +2,6 @@
 
 import json
 import uuid
-from datetime import time
 
 import pytest
 from django.db import connection
@@ -11,8 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from counter.models import Visit
-from passes.selectors import pass_current_card, pass_token
-from schedules.models import OpeningRule
+from passes.selectors import pass_current_card
 from tests.factories import membership, organisation
 
 pytestmark = pytest.mark.django_db
@@ -20,22 +18,10 @@ SCAN = "/api/counter/scans/"
 
 
 @pytest.fixture
-def open_s(service_s):
-    return OpeningRule.objects.create(
-        service=service_s, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
-    )
-
-
-@pytest.fixture
 def device(volunteer_s):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=volunteer_s).key}")
     return client
-
-
-@pytest.fixture
-def token_a(frozen_day, pass_keys, open_s, pass_a):
-    return pass_token(access_pass=pass_a)
 
 
 def scan(client, code, **extra):

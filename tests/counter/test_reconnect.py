@@ -3,7 +3,6 @@ connection: the request that finds it dropped runs again on a new one, when runn
 twice is safe (comptoir.middleware)."""
 
 import uuid
-from datetime import time
 
 import pytest
 from django.db import connection, connections
@@ -13,8 +12,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from counter.models import Visit
-from passes.selectors import pass_token
-from schedules.models import OpeningRule
 from tests.counter.test_counter_api import SCAN
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,18 +23,6 @@ def device(postgres, volunteer_s):
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=volunteer_s).key}")
     return client
-
-
-@pytest.fixture
-def open_s(service_s):
-    return OpeningRule.objects.create(
-        service=service_s, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
-    )
-
-
-@pytest.fixture
-def token_a(frozen_day, pass_keys, open_s, pass_a):
-    return pass_token(access_pass=pass_a)
 
 
 def another_process_runs(sql: str) -> None:

@@ -5,15 +5,12 @@ same. Driven as gunicorn drives it, with a WSGI environ."""
 import io
 import json
 import uuid
-from datetime import time
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 from rest_framework.authtoken.models import Token
 
 from counter.models import Visit
-from passes.selectors import pass_token
-from schedules.models import OpeningRule
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +62,9 @@ def device_token(volunteer_s):
 
 
 @pytest.fixture
-def card(frozen_day, pass_keys, service_s, pass_a):
-    OpeningRule.objects.create(
-        service=service_s, recurrence="FREQ=DAILY", starts_at=time(8), ends_at=time(20)
-    )
-    return pass_token(access_pass=pass_a)
+def card(token_a):
+    """A card of an active pass, at a counter open all day (tests/counter/conftest.py)."""
+    return token_a
 
 
 def scan_body(code: str) -> dict:
