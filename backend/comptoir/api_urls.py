@@ -53,6 +53,17 @@ app_name = "api"
 urlpatterns = [
     # First: the scan is most of the API's requests.
     path("counter/scans/", replay_safe(counter_api.CounterScanApi.as_view()), name="counter-scan"),
+    path(
+        "counter/offline/snapshot/",
+        counter_api.CounterOfflineSnapshotApi.as_view(),
+        name="counter-offline-snapshot",
+    ),
+    # Safe to run again on a lost connection: every scan carries its idempotency key.
+    path(
+        "counter/offline/scans/",
+        replay_safe(counter_api.CounterOfflineSyncApi.as_view()),
+        name="counter-offline-sync",
+    ),
     path("", ApiRootView.as_view(), name="root"),
     path("me/", network_api.MeApi.as_view(), name="me"),
     path("organisations/", network_api.OrganisationListApi.as_view(), name="organisation-list"),

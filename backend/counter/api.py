@@ -7,6 +7,12 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from counter.offline import (
+    SYNC_BATCH_MAX,
+    OfflineScan,
+    offline_scans_record,
+    offline_snapshot_take,
+)
 from counter.selectors import (
     counter_day,
     counter_get_for_user,
@@ -15,6 +21,8 @@ from counter.selectors import (
 )
 from counter.serializers import (
     CounterDaySerializer,
+    OfflineSyncRequestSerializer,
+    OfflineSyncResultSerializer,
     ReceivedSerializer,
     ScanRequestSerializer,
     ServiceVouchersSerializer,
@@ -215,3 +223,66 @@ class HouseholdReceivedApi(UserLanguageApiView):
                 for visit, words in rows
             ]
         )
+
+
+class CounterOfflineSnapshotApi(UserLanguageApiView):
+    """The day's list a tablet keeps to decide without the network: per pass of this
+    counter, its card version and state, and for a good pass the first name, the
+    household's size, today's appointment and what its rules leave; today's sessions; the
+    public keys; the refusal sentences in the caller's language. Audited. Not to be
+    kept past the day (the counter page wipes it then, and at logout)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("service", int, required=False)],
+        responses={200: dict},
+        summary="The counter's list for offline scans",
+    )
+    def get(self, request: Request) -> Response:
+        user = api_user(request)
+        service = counter_of_caller(user, service_param(request))
+        response = Response(offline_snapshot_take(service=service, user=user))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class CounterOfflineSyncApi(UserLanguageApiView):
+    """Send the scans a tablet decided offline (at most 200 at once), oldest first.
+
+    Each is recorded at its real moment, marked offline, once per idempotency key: a
+    sync cut half-way is sent again whole. A scan the tablet accepted and the server's
+    rules refuse (the same card served on another tablet) is recorded refused with
+    `conflict: true`, for the manager. One result per scan, in the order sent:
+    `recorded`, `replayed` or `rejected` (with its `message`).
+    """
+
+    @extend_schema(
+        request=OfflineSyncRequestSerializer,
+        responses={200: OfflineSyncResultSerializer(many=True)},
+        summary="Send the scans decided offline",
+    )
+    def post(self, request: Request) -> Response:
+        user = api_user(request)
+        sync = OfflineSyncRequestSerializer(data=request.data)
+        sync.is_valid(raise_exception=True)
+        service = counter_of_caller(user, sync.validated_data.get("service"))
+        scans = [OfflineScan(**scan) for scan in sync.validated_data["scans"][:SYNC_BATCH_MAX]]
+        results = {
+            result.idempotency_key: result
+            for result in offline_scans_record(service=service, user=user, scans=scans)
+        }
+        body = []
+        for scan in scans:
+            result = results[scan.idempotency_key]
+            verdict = result.verdict
+            body.append(
+                {
+                    "idempotency_key": scan.idempotency_key,
+                    "status": result.status,
+                    "accepted": verdict.accepted if verdict else None,
+                    "reason": verdict.reason if verdict else "",
+                    "conflict": bool(verdict and verdict.visit.offline_conflict),
+                    "message": verdict.message if verdict else result.message,
+                    "visit": verdict.visit.pk if verdict else None,
+                }
+            )
+        return Response(body)

@@ -51,6 +51,14 @@ class Visit(models.Model):
     # The verdict's figures as first given (household size, allowances left, the rule
     # used up), so that a retried request gets the same answer, whole.
     answer = models.JSONField(default=dict, blank=True)
+    # Decided on a tablet without the server and sent when the connection came back
+    # (`at` is the tablet's moment of the scan).
+    offline = models.BooleanField(_("hors ligne"), default=False)
+    # Served offline, but refused by the server's rules on arrival (the same card
+    # served on another tablet, a card revoked meanwhile): recorded as refused, with
+    # the server's reason, so that the statistics count the household once; the
+    # manager sees it on their home page.
+    offline_conflict = models.BooleanField(_("conflit hors ligne"), default=False)
 
     class Meta:
         verbose_name = _("passage")
@@ -71,6 +79,10 @@ class Visit(models.Model):
                 fields=["service", "idempotency_key"], name="visit_once_per_idempotency_key"
             ),
             models.CheckConstraint(name="visit_units_positive", condition=Q(units__gte=1)),
+            models.CheckConstraint(
+                name="visit_offline_conflict_is_refused_offline",
+                condition=Q(offline_conflict=False) | Q(offline=True, accepted=False),
+            ),
             models.CheckConstraint(
                 name="visit_refusal_has_reason",
                 condition=Q(accepted=True, reason="") | Q(accepted=False) & ~Q(reason=""),

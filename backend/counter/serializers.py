@@ -255,3 +255,41 @@ class ReceivedSerializer(serializers.Serializer[dict[str, Any]]):
     received = serializers.ListField(
         child=serializers.CharField(), help_text="Short sentences in the caller's language."
     )
+
+
+class OfflineScanSerializer(serializers.Serializer[dict[str, Any]]):
+    """One scan a tablet decided without the server, as it queued it."""
+
+    idempotency_key = RawTextField(help_text="The key the tablet made for this scan.")
+    code = RawTextField(help_text="What the scanner read or was typed.")
+    at = serializers.DateTimeField(help_text="When the card was scanned (the tablet's clock).")
+    accepted = serializers.BooleanField(help_text="The tablet's verdict: served or not.")
+    reason = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=24,
+        help_text="The tablet's refusal code, when it refused.",
+    )
+    units = serializers.IntegerField(required=False, default=1, help_text="Meals served.")
+
+
+class OfflineSyncRequestSerializer(serializers.Serializer[dict[str, Any]]):
+    service = OptionalIdField(
+        required=False,
+        allow_null=True,
+        help_text="The counter (collective service id); optional when the caller has one.",
+    )
+    scans = serializers.ListField(child=OfflineScanSerializer(), max_length=200)
+
+
+class OfflineSyncResultSerializer(serializers.Serializer[dict[str, Any]]):
+    idempotency_key = serializers.CharField()
+    status = serializers.ChoiceField(choices=["recorded", "replayed", "rejected"])
+    accepted = serializers.BooleanField(allow_null=True)
+    reason = serializers.CharField()
+    conflict = serializers.BooleanField(
+        help_text="Served offline but refused by the server's rules: flagged for the manager."
+    )
+    message = serializers.CharField()
+    visit = serializers.IntegerField(allow_null=True)

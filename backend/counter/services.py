@@ -166,6 +166,7 @@ def visit_record(
     moment: datetime | None = None,
     units: int = 1,
     use: UseRecorded | None = None,
+    offline: bool = False,
 ) -> Verdict:
     """Decide whether the card in `text` is good at `service` now, and record the visit.
 
@@ -179,6 +180,11 @@ def visit_record(
     (`amount_not_here`, `amount_invalid`, `reference_too_long`) for a `use` (amount
     covered, reference) that a service outside food may record; a bad card is a refused
     visit, never an error.
+
+    `offline`: a scan a tablet accepted without the server, sent later with its real
+    `moment` (see `counter.offline`). It is recorded marked so, and when the server's
+    rules refuse it (the card served on another tablet meanwhile) as refused with the
+    server's reason and flagged `offline_conflict`.
     """
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
         raise ScanRefused(
@@ -194,23 +200,40 @@ def visit_record(
     try:
         with transaction.atomic():
             if card.voucher_id is not None:
-                return _redeem(service, user, idempotency_key, moment, card.voucher_id, units)
+                return _redeem(
+                    service, user, idempotency_key, moment, card.voucher_id, units, offline
+                )
             if card.pass_id is None or card.card_version is None:
-                return _refuse_without_pass(service, user, idempotency_key, moment, card.refusal)
+                return _refuse_without_pass(
+                    service, user, idempotency_key, moment, card.refusal, offline
+                )
             return _decide(
-                service, user, idempotency_key, moment, card.pass_id, card.card_version, units, use
+                service,
+                user,
+                idempotency_key,
+                moment,
+                card.pass_id,
+                card.card_version,
+                units,
+                use,
+                offline,
             )
     except IntegrityError:
         # The same key raced itself in (no pass row to queue on): the first one won.
-        return _replay(service, idempotency_key)
+        return verdict_replayed(service, idempotency_key)
 
 
 def _refuse_without_pass(
-    service: Organisation, user: User, key: str, moment: datetime, reason: str
+    service: Organisation,
+    user: User,
+    key: str,
+    moment: datetime,
+    reason: str,
+    offline: bool = False,
 ) -> Verdict:
     first_id = visit_id_for_key(service.pk, key)
     if first_id is not None:
-        return _verdict_of(Visit.objects.get(pk=first_id))
+        return verdict_of(Visit.objects.get(pk=first_id))
     visit = Visit(
         service=service,
         at=moment,
@@ -218,13 +241,21 @@ def _refuse_without_pass(
         reason=reason,
         recorded_by=user,
         idempotency_key=key,
+        offline=offline,
+        offline_conflict=offline,
     )
     visit_insert(visit)
     return Verdict(visit)
 
 
 def _redeem(
-    service: Organisation, user: User, key: str, moment: datetime, voucher_id: int, units: int
+    service: Organisation,
+    user: User,
+    key: str,
+    moment: datetime,
+    voucher_id: int,
+    units: int,
+    offline: bool = False,
 ) -> Verdict:
     """A voucher presented at a counter: accepted once, at its service, in its dates.
 
@@ -240,9 +271,9 @@ def _redeem(
     )
     first = Visit.objects.filter(service=service, idempotency_key=key).first()
     if first is not None:
-        return _verdict_of(first)
+        return verdict_of(first)
     if voucher is None:
-        return _refuse_without_pass(service, user, key, moment, "unknown_voucher")
+        return _refuse_without_pass(service, user, key, moment, "unknown_voucher", offline)
     today = timezone.localdate(moment)
     reason = voucher.refusal(service.pk, today)
     if not reason and not _voucher_convention_in_force(voucher, today):
@@ -266,6 +297,8 @@ def _redeem(
             reason=reason,
             recorded_by=user,
             idempotency_key=key,
+            offline=offline,
+            offline_conflict=offline and bool(reason),
         ),
         # A paper meal ticket may be handed on: the counter does not name its holder.
         first_name="" if voucher.kind == Voucher.Kind.MEAL else voucher.household.first_name,
@@ -324,34 +357,35 @@ def _decide(
     card_version: int,
     units: int = 1,
     use: UseRecorded | None = None,
+    offline: bool = False,
 ) -> Verdict:
     use = use or UseRecorded()
     today = timezone.localdate(moment)
     session, next_session = counter_session_now(service=service, moment=moment)
     access_pass = _pass_for_scan(pass_id, service, session)
     if access_pass is None:
-        return _refuse_without_pass(service, user, key, moment, "unknown_pass")
+        return _refuse_without_pass(service, user, key, moment, "unknown_pass", offline)
 
     rules = access_pass.rule_snapshots(service.pk)
     amounts = service.service_kind == Organisation.ServiceKind.OTHER
     usage = _usage(access_pass, service, key, moment, rules, today, amounts=amounts)
     if usage.replay_id is not None:
-        return _verdict_of(Visit.objects.get(pk=usage.replay_id))
+        return verdict_of(Visit.objects.get(pk=usage.replay_id))
 
     reason = access_pass.card_refusal(card_version, today)
     household_size = 1 + access_pass.other_members
     allowances: list[Allowance] = []
     exhausted = None
     if not reason:
-        allowances = _allowances(rules, usage, household_size, today, amounts=amounts)
+        allowances = allowances_left(rules, usage, household_size, today, amounts=amounts)
         reason, exhausted = _counter_refusal(
             access_pass, session, usage, allowances, moment, units, use.amount_cents or 0
         )
     if not reason:
         # The allowances shown are what is left after this visit.
         allowances = [
-            _with_next_on(
-                replace(a, used=a.used + _uses(a, units, use.amount_cents or 0)),
+            allowance_next_on(
+                replace(a, used=a.used + allowance_uses(a, units, use.amount_cents or 0)),
                 today,
                 usage.per_rule[index],
             )
@@ -372,6 +406,8 @@ def _decide(
             units=units,
             amount_cents=use.amount_cents,
             reference=use.reference,
+            offline=offline,
+            offline_conflict=offline and bool(reason),
         ),
         first_name=access_pass.household.first_name,
         household_size=household_size,
@@ -385,7 +421,7 @@ def _decide(
     return verdict
 
 
-def _uses(allowance: Allowance, units: int, amount_cents: int = 0) -> int:
+def allowance_uses(allowance: Allowance, units: int, amount_cents: int = 0) -> int:
     """How much of `allowance` a visit uses: its meals for a meal rule, its amount (in
     cents) for an amounts budget, one for the others."""
     if allowance.amounts:
@@ -420,10 +456,22 @@ def _counter_refusal(
     repeat = timedelta(minutes=settings.SCAN_REPEAT_MINUTES)
     if usage.last_at and moment - usage.last_at < repeat:
         return "already_served", None
+    return quota_refusal(allowances, units, amount_cents)
+
+
+def quota_refusal(
+    allowances: list[Allowance], units: int = 1, amount_cents: int = 0
+) -> tuple[str, Allowance | None]:
+    """What the pass's rules here leave for this visit: ("", None), or (code, the rule
+    used up)."""
     exhausted = next((a for a in allowances if a.remaining == 0 or a.amount_left_cents == 0), None)
     if exhausted is None:
         short = next(
-            (a for a in allowances if a.remaining is not None and a.remaining < _uses(a, units)),
+            (
+                a
+                for a in allowances
+                if a.remaining is not None and a.remaining < allowance_uses(a, units)
+            ),
             None,
         )
         if short:
@@ -456,16 +504,8 @@ def _usage(
     visits here since the longest period began) and counts them in Python:
     cheaper, per scan, than having the ORM build an aggregate per rule.
     """
-    starts = [
-        local_midnight(period_window(rule.period, today)[0])
-        if rule.counted or (amounts and rule.kind == RuleKind.BUDGET)
-        else None
-        for rule in rules
-    ]
-    since = min(
-        [s for s in starts if s is not None]
-        + [moment - timedelta(minutes=settings.SCAN_REPEAT_MINUTES)]
-    )
+    starts = rule_period_starts(rules, today, amounts=amounts)
+    since = usage_since(starts, moment)
     replay_id = None
     visits: list[tuple[datetime, int, int]] = []
     for seen in visits_for_scan(access_pass.pk, service.pk, key, since):
@@ -473,6 +513,36 @@ def _usage(
             replay_id = seen.pk
         else:
             visits.append((seen.at, seen.units, seen.amount_cents or 0))
+    return usage_counted(rules, starts, visits, replay_id)
+
+
+def rule_period_starts(
+    rules: list[RuleSnapshot], today: date, *, amounts: bool = False
+) -> list[datetime | None]:
+    """When each rule's current period began (None: a rule the counter does not count)."""
+    return [
+        local_midnight(period_window(rule.period, today)[0])
+        if rule.counted or (amounts and rule.kind == RuleKind.BUDGET)
+        else None
+        for rule in rules
+    ]
+
+
+def usage_since(starts: list[datetime | None], moment: datetime) -> datetime:
+    """The oldest accepted visit a verdict at `moment` needs to see."""
+    return min(
+        [s for s in starts if s is not None]
+        + [moment - timedelta(minutes=settings.SCAN_REPEAT_MINUTES)]
+    )
+
+
+def usage_counted(
+    rules: list[RuleSnapshot],
+    starts: list[datetime | None],
+    visits: list[tuple[datetime, int, int]],
+    replay_id: int | None = None,
+) -> Usage:
+    """The pass's accepted `visits` here (at, units, cents) counted against each rule."""
     per_rule: list[RuleUsage | None] = []
     for rule, start in zip(rules, starts, strict=True):
         if start is None:
@@ -492,7 +562,7 @@ def _usage(
     return Usage(replay_id, max((visit[0] for visit in visits), default=None), tuple(per_rule))
 
 
-def _allowances(
+def allowances_left(
     rules: list[RuleSnapshot],
     usage: Usage,
     household_size: int,
@@ -508,7 +578,7 @@ def _allowances(
             allowance = Allowance(
                 rule.kind, rule.period, used=used.used, budget_cents=budget, amounts=True
             )
-            allowances.append(_with_next_on(allowance, today, used))
+            allowances.append(allowance_next_on(allowance, today, used))
         elif rule.kind == RuleKind.BUDGET:
             budget = rule.budget_cents_for(household_size)
             allowances.append(Allowance(rule.kind, rule.period, budget_cents=budget))
@@ -516,11 +586,11 @@ def _allowances(
             allowance = Allowance(
                 rule.kind, rule.period, quantity=rule.quantity_for(household_size), used=used.used
             )
-            allowances.append(_with_next_on(allowance, today, used))
+            allowances.append(allowance_next_on(allowance, today, used))
     return allowances
 
 
-def _with_next_on(allowance: Allowance, today: date, used: RuleUsage | None) -> Allowance:
+def allowance_next_on(allowance: Allowance, today: date, used: RuleUsage | None) -> Allowance:
     """The day the rule allows a visit again, when nothing is left of it."""
     if allowance.amounts:
         if allowance.amount_left_cents:
@@ -536,11 +606,12 @@ def _with_next_on(allowance: Allowance, today: date, used: RuleUsage | None) -> 
     return replace(allowance, next_on=next_start)
 
 
-def _replay(service: Organisation, key: str) -> Verdict:
-    return _verdict_of(Visit.objects.get(service=service, idempotency_key=key))
+def verdict_replayed(service: Organisation, key: str) -> Verdict:
+    """The first verdict given under `key` here, for a retried request."""
+    return verdict_of(Visit.objects.get(service=service, idempotency_key=key))
 
 
-def _verdict_of(visit: Visit) -> Verdict:
+def verdict_of(visit: Visit) -> Verdict:
     """The verdict a visit gave the first time, whole, for a retried request."""
     answer = visit.answer or {}
     exhausted = answer.get("exhausted")

@@ -201,6 +201,17 @@ def counter_refusal_messages() -> dict[str, str]:
         "amount_above_cap": _(
             "Il ne reste que %(left)s %(period)s : ce montant dépasse le plafond."
         ),
+        # Decided by a tablet without the server (see counter.offline).
+        "offline_unknown": _(
+            "Carte absente de la liste du jour de ce comptoir : elle ne peut être vérifiée "
+            "que quand la connexion revient."
+        ),
+        "offline_no_list": _(
+            "Pas de liste du jour sur cette tablette : ouvrez la page du comptoir en ligne "
+            "une fois aujourd'hui."
+        ),
+        "offline_voucher": _("Un bon se vérifie seulement en ligne : réessayez à la connexion."),
+        "offline_refused": _("Refusé par la tablette hors ligne."),
     }
 
 

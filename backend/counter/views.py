@@ -19,12 +19,19 @@ from counter.actions import (
     manager_sections_render,
     verdict_actions_render,
 )
-from counter.selectors import RECEIVED_DAYS, counter_day, household_received, vouchers_for_service
+from counter.selectors import (
+    RECEIVED_DAYS,
+    counter_day,
+    household_received,
+    offline_conflicts_for_day,
+    vouchers_for_service,
+)
 from counter.services import (
     ScanRefused,
     UndoRefused,
     UseRecorded,
     cents_of,
+    verdict_of,
     visit_record,
     visit_undo,
 )
@@ -143,6 +150,10 @@ def manager_home(request: MemberRequest) -> HttpResponse:
     context["today"] = timezone.localdate()
     context["sections"] = manager_sections_render(request, context["service"])
     context["takes_vouchers"] = context["service"].service_kind in VOUCHER_SERVICES
+    context["offline_conflicts"] = [
+        (visit, verdict_of(visit).message)
+        for visit in offline_conflicts_for_day(service=context["service"], day=context["today"])
+    ]
     return render(request, "counter/manager_home.html", context)
 
 

@@ -1,0 +1,328 @@
+"""The counter without the network: the day's list a tablet decides from, and the
+record of what it decided meanwhile.
+
+A tablet takes the day's snapshot of its counter while online (`offline_snapshot_take`).
+When the connection drops it checks a card's signature with the public keys, then the
+pass in the snapshot: card version, state and dates, today's sessions, the appointment,
+and what its rules leave (the day's visits included). It queues each scan with its
+idempotency key and its real moment; back online it sends them in order
+(`offline_scans_record`). A scan the tablet accepted goes through the server's own
+verdict at its real moment; if the server refuses it (the same card served on another
+tablet), it is recorded refused, marked as a conflict. A scan the tablet refused is
+recorded refused, with the tablet's reason: the household was not served.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from comptoir.errors import DomainError, ErrorKind
+from counter.models import Visit
+from counter.services import (
+    IDEMPOTENCY_KEY,
+    ScanRefused,
+    allowance_next_on,
+    allowance_uses,
+    allowances_left,
+    quota_refusal,
+    rule_period_starts,
+    usage_counted,
+    usage_since,
+    verdict_replayed,
+    visit_record,
+)
+from counter.verdict import Verdict, counter_refusal_messages, day_words, period_words
+from network.audit import audit_record
+from network.models import Organisation, User
+from network.rules import RuleKind
+from passes.keys import keyring
+from passes.models import AccessPass
+from passes.selectors import card_read, refusal_messages
+from passes.tokens import public_key_base64
+from schedules.models import Appointment
+from schedules.selectors import counter_schedule
+
+# Passes that ended longer ago than this are left out of the list: their cards are
+# refused offline as not in the list, and on arrival the server says why.
+SNAPSHOT_PAST_DAYS = 31
+# How far back a tablet may send what it decided offline, and how far ahead its clock
+# may run: past that, a scan is rejected rather than recorded at a doubtful moment.
+SYNC_OLDEST_DAYS = 7
+SYNC_CLOCK_AHEAD = timedelta(minutes=5)
+# Scans sent at once: a tablet with more sends them in several requests.
+SYNC_BATCH_MAX = 200
+
+
+class SyncRefused(DomainError):
+    """An offline scan that cannot be recorded (its moment is not believable)."""
+
+
+def offline_snapshot_take(
+    *, service: Organisation, user: User, moment: datetime | None = None
+) -> dict[str, Any]:
+    """The day's list for `service`'s counter, as a tablet keeps it (JSON-ready).
+
+    Only what the online verdict shows: per pass, its card version and state; for a
+    pass good today, the first name, the household's size, whether it has an
+    appointment today, and what its rules leave (after the day's visits). Refused
+    passes carry no name. Audited (`counter.offline_snapshot`): who took which
+    counter's list, with how many passes.
+    """
+    moment = moment or timezone.now()
+    today = timezone.localdate(moment)
+    amounts = service.service_kind == Organisation.ServiceKind.OTHER
+    passes = list(
+        AccessPass.objects.filter(
+            services=service, valid_until__gte=today - timedelta(days=SNAPSHOT_PAST_DAYS)
+        )
+        .select_related("household", "convention")
+        .annotate(members=Count("household__members"))
+    )
+    good = [p for p in passes if not p.card_refusal(p.card_version, today)]
+    rules = {p.pk: p.rule_snapshots(service.pk) for p in good}
+    starts = {p.pk: rule_period_starts(rules[p.pk], today, amounts=amounts) for p in good}
+    visits = _accepted_visits(service, starts, moment)
+    appointments = set(
+        Appointment.objects.filter(
+            service=service, cancelled_at__isnull=True, starts_at__date=today
+        ).values_list("household_id", flat=True)
+    )
+    entries: dict[str, dict[str, Any]] = {}
+    for access_pass in passes:
+        refusal = access_pass.card_refusal(access_pass.card_version, today)
+        entry: dict[str, Any] = {"v": access_pass.card_version, "refusal": refusal}
+        if not refusal:
+            entry.update(
+                _pass_plan(
+                    access_pass,
+                    rules[access_pass.pk],
+                    starts[access_pass.pk],
+                    visits.get(access_pass.pk, []),
+                    moment,
+                    amounts=amounts,
+                )
+            )
+            entry["appointment"] = access_pass.household_id in appointments
+        entries[str(access_pass.pk)] = entry
+    audit_record(
+        actor=user,
+        action="counter.offline_snapshot",
+        organisation=service,
+        detail={"passes": len(entries)},
+    )
+    ring = keyring()
+    return {
+        "service": service.pk,
+        "day": today.isoformat(),
+        "day_words": day_words(today),
+        "taken_at": moment.isoformat(),
+        "repeat_minutes": settings.SCAN_REPEAT_MINUTES,
+        "sessions": [
+            {
+                "starts": session.starts.isoformat(),
+                "ends": session.ends.isoformat(),
+                "by_appointment": session.by_appointment,
+            }
+            for session in counter_schedule(service=service, day=today)
+            if timezone.localdate(session.starts) == today
+        ],
+        "keys": {
+            "deployment": ring.deployment,
+            "public_keys": {
+                str(key_id): public_key_base64(key) for key_id, key in ring.public_keys.items()
+            },
+        },
+        "messages": {**refusal_messages(), **counter_refusal_messages()},
+        "passes": entries,
+    }
+
+
+def _accepted_visits(
+    service: Organisation, starts: dict[int, list[datetime | None]], moment: datetime
+) -> dict[int, list[tuple[datetime, int, int]]]:
+    """The good passes' accepted visits here that their rules count (one query)."""
+    if not starts:
+        return {}
+    since = min(usage_since(pass_starts, moment) for pass_starts in starts.values())
+    visits: dict[int, list[tuple[datetime, int, int]]] = {}
+    rows = Visit.objects.filter(
+        service=service,
+        access_pass_id__in=list(starts),
+        accepted=True,
+        undone_at__isnull=True,
+        at__gte=since,
+    ).values_list("access_pass_id", "at", "units", "amount_cents")
+    for pass_id, at, units, cents in rows:
+        visits.setdefault(pass_id, []).append((at, units, cents or 0))
+    return visits
+
+
+def _pass_plan(
+    access_pass: Any,
+    rules: list[Any],
+    starts: list[datetime | None],
+    visits: list[tuple[datetime, int, int]],
+    moment: datetime,
+    *,
+    amounts: bool,
+) -> dict[str, Any]:
+    """What a tablet needs to decide for a good pass: who, what is left, what it says."""
+    today = timezone.localdate(moment)
+    size = 1 + access_pass.members
+    usage = usage_counted(rules, starts, visits)
+    allowances = allowances_left(rules, usage, size, today, amounts=amounts)
+    plan: dict[str, Any] = {
+        "name": access_pass.household.first_name,
+        "size": size,
+        "last_at": usage.last_at.isoformat() if usage.last_at else None,
+    }
+    reason, exhausted = quota_refusal(allowances)
+    if reason:
+        refused = Verdict(
+            Visit(at=moment, accepted=False, reason=reason),
+            exhausted=exhausted,
+            last_accepted_at=usage.last_at,
+        )
+        plan["used_up"] = {"reason": reason, "message": refused.message}
+        return plan
+    # What the verdict shows after one accepted visit, as `counter.services` words it.
+    plan["after"] = [
+        allowance_next_on(
+            replace(allowance, used=allowance.used + allowance_uses(allowance, 1)),
+            today,
+            usage.per_rule[index],
+        ).describe()
+        if allowance.quantity is not None or allowance.amounts
+        else allowance.describe()
+        for index, allowance in enumerate(allowances)
+    ]
+    meals = [a for a in allowances if a.kind == RuleKind.MEAL_TICKETS and a.remaining]
+    if meals:
+        fewest = min(meals, key=lambda a: a.remaining or 0)
+        plan["meals_left"] = fewest.remaining
+        plan["meals_message"] = counter_refusal_messages()["not_enough_meals"] % {
+            "left": fewest.remaining,
+            "period": period_words()[fewest.period],
+        }
+    return plan
+
+
+@dataclass(frozen=True)
+class OfflineScan:
+    """One scan as the tablet queued it: its key, what was read, when, and its verdict."""
+
+    idempotency_key: str
+    code: str
+    at: datetime
+    accepted: bool
+    reason: str = ""
+    units: int = 1
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    idempotency_key: str
+    # "recorded", "replayed" (already received: a sync resumed), or "rejected".
+    status: str
+    verdict: Verdict | None = None
+    message: str = ""
+
+
+def offline_scans_record(
+    *,
+    service: Organisation,
+    user: User,
+    scans: list[OfflineScan],
+    now: datetime | None = None,
+) -> list[SyncResult]:
+    """Record the scans a tablet decided offline, oldest first, each at its real moment.
+
+    Each is its own short transaction (see `visit_record`), so a sync cut half-way
+    keeps what arrived, and sending everything again records nothing twice: the
+    idempotency keys replay. A scan dated in the future or more than SYNC_OLDEST_DAYS
+    ago, or without a usable key, is rejected (`offline_at_invalid`,
+    `idempotency_key_invalid`, `units_invalid`) and the others still recorded.
+    """
+    now = now or timezone.now()
+    results = []
+    for scan in sorted(scans, key=lambda s: s.at):
+        try:
+            verdict = _offline_scan_record(service, user, scan, now)
+        except DomainError as refusal:
+            results.append(SyncResult(scan.idempotency_key, "rejected", message=refusal.message))
+            continue
+        status = "replayed" if verdict.replayed else "recorded"
+        results.append(SyncResult(scan.idempotency_key, status, verdict))
+    return results
+
+
+def _offline_scan_record(
+    service: Organisation, user: User, scan: OfflineScan, now: datetime
+) -> Verdict:
+    if not now - timedelta(days=SYNC_OLDEST_DAYS) <= scan.at <= now + SYNC_CLOCK_AHEAD:
+        raise SyncRefused(
+            _(
+                "Scan hors ligne daté du %(day)s à %(time)s : ni dans le futur, ni plus "
+                "vieux que %(days)d jours. L'horloge de la tablette est-elle juste ?"
+            )
+            % {
+                "day": day_words(timezone.localdate(scan.at)),
+                "time": formats.time_format(timezone.localtime(scan.at).time(), "H:i"),
+                "days": SYNC_OLDEST_DAYS,
+            },
+            field="at",
+            code="offline_at_invalid",
+            kind=ErrorKind.INVALID,
+        )
+    if scan.accepted:
+        return visit_record(
+            text=scan.code,
+            service=service,
+            user=user,
+            idempotency_key=scan.idempotency_key,
+            moment=scan.at,
+            units=scan.units,
+            offline=True,
+        )
+    return _offline_refusal_record(service, user, scan)
+
+
+def _offline_refusal_record(service: Organisation, user: User, scan: OfflineScan) -> Verdict:
+    """A scan the tablet refused: the household was not served, whatever the server would
+    say now. Recorded refused with the tablet's reason (a code the tablet may give)."""
+    known = {**refusal_messages(), **counter_refusal_messages()}
+    reason = scan.reason if scan.reason in known else "offline_refused"
+    if not IDEMPOTENCY_KEY.match(scan.idempotency_key or ""):
+        raise ScanRefused(
+            _("Clé d'idempotence absente ou invalide (8 à 64 lettres, chiffres, - ou _)."),
+            field="idempotency_key",
+            code="idempotency_key_invalid",
+            kind=ErrorKind.INVALID,
+        )
+    card = card_read(scan.code)
+    pass_id = card.pass_id
+    if pass_id is not None and not AccessPass.objects.filter(pk=pass_id).exists():
+        pass_id = None
+    visit = Visit(
+        service=service,
+        access_pass_id=pass_id,
+        card_version=card.card_version if pass_id is not None else None,
+        at=scan.at,
+        accepted=False,
+        reason=reason,
+        recorded_by=user,
+        idempotency_key=scan.idempotency_key,
+        offline=True,
+    )
+    try:
+        with transaction.atomic():
+            visit.save(force_insert=True)
+    except IntegrityError:
+        return verdict_replayed(service, scan.idempotency_key)
+    return Verdict(visit)
