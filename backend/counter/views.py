@@ -4,11 +4,15 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.csp import wasm_allowed
@@ -35,6 +39,7 @@ from counter.services import (
     visit_record,
     visit_undo,
 )
+from counter.verdict import counter_refusal_messages
 from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
 from network.selectors import conventions_for_organisation, staff_for_organisation
@@ -89,7 +94,42 @@ def counter_home(request: MemberRequest) -> HttpResponse:
     context["next_sessions"] = next_opening_sessions(
         service=context["service"], now=timezone.now(), count=4
     )
+    context["offline"] = _offline_config(context["service"], request.user.pk)
     return render(request, "counter/counter_home.html", context)
+
+
+def _offline_config(service: Organisation, user_id: int) -> dict[str, Any]:
+    """What the page's offline script needs (see counter/offline.py): where to take the
+    day's list and send the queue, and its words in the user's language."""
+    return {
+        "service": service.pk,
+        "user": user_id,
+        "snapshot_url": f"{reverse('api:counter-offline-snapshot')}?service={service.pk}",
+        "sync_url": reverse("api:counter-offline-sync"),
+        "ping_url": reverse("healthz"),
+        "worker_url": reverse("counter:service-worker"),
+        "scope": reverse("counter:home"),
+        "no_list_message": counter_refusal_messages()["offline_no_list"],
+        "words": {
+            "accepted": _("ACCEPTÉ"),
+            "refused": _("REFUSÉ"),
+            "accepted_message": _("Accès accepté."),
+            "decided_offline": _(
+                "Décidé hors ligne, sur cette tablette : envoyé au serveur dès le retour "
+                "de la connexion."
+            ),
+            "offline_since": _("Hors ligne depuis %(time)s"),
+            "waiting_one": _("%(count)s scan à envoyer"),
+            "waiting_other": _("%(count)s scans à envoyer"),
+            "nothing_waiting": _("aucun scan en attente"),
+            "person_one": _("personne"),
+            "person_other": _("personnes"),
+            "logout_waiting": _(
+                "%(count)s scans faits hors ligne ne sont pas encore envoyés. En quittant, "
+                "ils seront perdus. Quitter quand même ?"
+            ),
+        },
+    }
 
 
 @replay_safe
@@ -140,6 +180,48 @@ def counter_visit_undo(request: MemberRequest, pk: int) -> HttpResponse:
         return render(request, _counter_template(request), context, status=422)
     context = _counter_context(request, undone=visit)
     return render(request, _counter_template(request), context)
+
+
+def counter_service_worker(request: HttpRequest) -> HttpResponse:
+    """The counter page's service worker, served under /counter/ so that it may answer
+    for the page (its scope); no personal data, the same for everyone."""
+    response = render(
+        request,
+        "counter/offline/sw.js",
+        {"page_path": reverse("counter:home"), "static_prefix": settings.STATIC_URL},
+        content_type="text/javascript",
+    )
+    # A new release's worker must be seen at the next visit.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def counter_manifest(request: HttpRequest) -> JsonResponse:
+    """What makes the counter page an installable app on a tablet."""
+    home = reverse("counter:home")
+    return JsonResponse(
+        {
+            "name": _("Comptoir — écran du comptoir"),
+            "short_name": "Comptoir",
+            "lang": get_language() or "fr",
+            "start_url": home,
+            "scope": home,
+            "display": "standalone",
+            "orientation": "any",
+            "background_color": "#ffffff",
+            "theme_color": "#1f5f8b",
+            "icons": [
+                {
+                    "src": static(f"img/counter-{size}.png"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                }
+                for size in (192, 512)
+            ],
+        },
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @role_required(Role.MANAGER)

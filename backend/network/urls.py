@@ -7,7 +7,7 @@ app_name = "network"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("home/", views.home, name="home"),
     path("role/", views.membership_switch, name="membership-switch"),
     path("language/", views.language_set, name="language-set"),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -334,3 +336,13 @@ def network_settings_edit(request: MemberRequest) -> HttpResponse:
         {"form": form, "network": network, "settings": current, "saved": saved},
         status=status,
     )
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out also wipes what the browser kept for this site: the counter's day's
+    list and its offline copy (the counter page sends its waiting scans first)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

@@ -115,7 +115,8 @@
   }
 
   let fadeTimer;
-  document.body.addEventListener("htmx:afterSwap", () => {
+  document.body.addEventListener("htmx:afterSwap", verdictShown);
+  function verdictShown() {
     const verdict = document.querySelector("[data-verdict]");
     if (!verdict) return;
     const accepted = verdict.dataset.verdict === "accepted";
@@ -128,7 +129,20 @@
     }
     clearTimeout(fadeTimer);
     fadeTimer = setTimeout(() => verdict.classList.add("verdict-faded"), 12000);
-  });
+  }
+
+  // For the offline counter (offline_counter.js), which shows its own verdicts.
+  window.ComptoirCounter = {
+    form,
+    input,
+    verdictShown,
+    scanDone() {
+      if (keyField) keyField.value = freshKey();
+      const meals = form.querySelector("[name=units]");
+      if (meals) meals.value = "1";
+      ready();
+    },
+  };
 
   // --- the camera -------------------------------------------------------------------------
   const toggle = document.querySelector("[data-camera-toggle]");

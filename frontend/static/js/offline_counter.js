@@ -1,0 +1,391 @@
+// The counter without the network (the server side is backend/counter/offline.py).
+// Online, the page keeps the day's list of its counter in IndexedDB. When the server
+// does not answer, a scan is decided here: the card's signature (card_check.js), then
+// the pass in the list (card version, state, today's sessions, appointment, what its
+// rules leave), and queued with its idempotency key and its moment. The queue lives in
+// IndexedDB, so a reload or a closed tablet loses nothing; it is sent in order when
+// the server answers again, and sending it twice records nothing twice.
+(() => {
+  const configElement = document.getElementById("offline-config");
+  const counter = window.ComptoirCounter;
+  if (!configElement || !counter || !window.ComptoirCard || !window.indexedDB) return;
+  const config = JSON.parse(configElement.textContent);
+  const words = config.words;
+  const { form, input } = counter;
+  const keyField = form.querySelector("[name=idempotency_key]");
+  const banner = document.querySelector("[data-offline-banner]");
+  const listKey = `${config.service}:${config.user}`;
+  const PING_MS = 10000;
+  const LIST_REFRESH_MS = 5 * 60000;
+  const SYNC_BATCH = 100;
+  const servedByWorker = Boolean(navigator.serviceWorker?.controller);
+
+  // --- IndexedDB: the day's list, the queue, the cards this tablet served offline ------
+  const database = new Promise((resolve, reject) => {
+    const request = indexedDB.open("comptoir-counter", 1);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      db.createObjectStore("lists"); // "<service>:<user>" -> the day's list
+      db.createObjectStore("queue", { keyPath: "idempotency_key" });
+      db.createObjectStore("served"); // "<service>:<pass id>" -> moment accepted here
+      db.createObjectStore("state"); // "offline_since" -> ISO moment
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
+  async function store(name, mode, work) {
+    const db = await database;
+    return new Promise((resolve, reject) => {
+      const transaction = db.transaction(name, mode);
+      const request = work(transaction.objectStore(name));
+      transaction.oncomplete = () => resolve(request ? request.result : undefined);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  }
+  const read = (name, key) => store(name, "readonly", (s) => s.get(key));
+  const write = (name, value, key) => store(name, "readwrite", (s) => s.put(value, key));
+  const remove = (name, key) => store(name, "readwrite", (s) => s.delete(key));
+  const clear = (name) => store(name, "readwrite", (s) => s.clear());
+  const all = (name) => store(name, "readonly", (s) => s.getAll());
+
+  // --- local days and times, as the counter's clock shows them --------------------------
+  function localDay(moment) {
+    const d = new Date(moment);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  }
+  function clock(moment) {
+    const d = new Date(moment);
+    return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  }
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)[sd]/g, (_, name) => String(values[name] ?? ""));
+  }
+
+  // --- online or not --------------------------------------------------------------------
+  let offline = false;
+  let offlineSince = null;
+
+  async function goOffline() {
+    if (!offline) {
+      offline = true;
+      offlineSince = (await read("state", "offline_since")) || new Date().toISOString();
+      await write("state", offlineSince, "offline_since");
+      setTimeout(ping, PING_MS);
+    }
+    await showBanner();
+  }
+
+  async function goOnline() {
+    offline = false;
+    offlineSince = null;
+    await remove("state", "offline_since");
+    await showBanner();
+    await drain();
+    await takeList();
+  }
+
+  async function showBanner() {
+    const waiting = (await all("queue")).filter((scan) => scan.service === config.service).length;
+    // What waits, for the logout's warning and the browser tests.
+    document.documentElement.dataset.offlineWaiting = String(waiting);
+    if (!offline) {
+      banner.hidden = true;
+      return;
+    }
+    const count = waiting === 0
+      ? words.nothing_waiting
+      : fill(waiting === 1 ? words.waiting_one : words.waiting_other, { count: waiting });
+    banner.textContent = `${fill(words.offline_since, { time: clock(offlineSince) })} · ${count}`;
+    banner.hidden = false;
+  }
+
+  async function ping() {
+    if (!offline) return;
+    try {
+      const response = await fetch(config.ping_url, { cache: "no-store" });
+      if (response.ok) {
+        await goOnline();
+        return;
+      }
+    } catch (error) {
+      // Still no network: try again later.
+    }
+    setTimeout(ping, PING_MS);
+  }
+
+  window.addEventListener("offline", goOffline);
+  window.addEventListener("online", ping);
+
+  // --- the day's list -----------------------------------------------------------------
+  async function takeList() {
+    try {
+      const response = await fetch(config.snapshot_url, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+      });
+      if (!response.ok) return;
+      const list = await response.json();
+      await write("lists", list, listKey);
+      // The server's list now counts what this tablet served offline and sent.
+      await clear("served");
+    } catch (error) {
+      await goOffline();
+    }
+  }
+
+  async function dayList(now) {
+    const list = await read("lists", listKey);
+    if (list && list.day !== localDay(now)) {
+      // Kept for its day only.
+      await remove("lists", listKey);
+      return null;
+    }
+    return list || null;
+  }
+
+  // --- the verdict on the tablet ------------------------------------------------------
+  async function decide(text, units, now) {
+    const list = await dayList(now);
+    const refused = (reason, message) => ({
+      accepted: false,
+      reason,
+      message: message || (list && list.messages[reason]) || words.refused,
+    });
+    if (!text.trim()) return refused("empty");
+    if (!list) return { accepted: false, reason: "offline_no_list", message: config.no_list_message };
+    const card = await window.ComptoirCard.read(text, list.keys);
+    if (card.refusal) return refused(card.refusal);
+    const claims = card.claims;
+    if (claims.voucher) return refused("offline_voucher");
+    const entry = list.passes[String(claims.id)];
+    if (!entry) return refused("offline_unknown");
+    if (claims.card_version < entry.v) return refused("replaced");
+    if (claims.card_version > entry.v) return refused("unknown_pass");
+    if (entry.refusal) return refused(entry.refusal);
+    const moment = now.getTime();
+    const session = list.sessions.find((s) => Date.parse(s.starts) <= moment && moment < Date.parse(s.ends));
+    if (!session) {
+      const next = list.sessions.find((s) => Date.parse(s.starts) > moment);
+      if (!next) return refused("counter_closed");
+      return refused("counter_closed", fill(list.messages.counter_closed_next, {
+        day: list.day_words,
+        time: clock(next.starts),
+      }));
+    }
+    if (session.by_appointment && !entry.appointment) return refused("appointment_required");
+    const servedHere = await read("served", `${config.service}:${claims.id}`);
+    const last = [entry.last_at, servedHere].filter(Boolean).map(Date.parse).sort().pop();
+    if (servedHere || (last && moment - last < list.repeat_minutes * 60000)) {
+      // Offline, a card is served once a day per tablet: what is left after that is
+      // known to the server only.
+      return refused("already_served", fill(list.messages.already_served_now, { time: clock(last) }));
+    }
+    if (entry.used_up) return refused(entry.used_up.reason, entry.used_up.message);
+    if (units > 1 && entry.meals_left != null && units > entry.meals_left) {
+      return refused("not_enough_meals", entry.meals_message);
+    }
+    return {
+      accepted: true,
+      reason: "",
+      message: words.accepted_message,
+      passId: claims.id,
+      firstName: entry.name,
+      size: entry.size,
+      allowances: entry.after,
+    };
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function show(verdict) {
+    const live = document.getElementById("counter-live");
+    const old = live && live.querySelector(".verdict");
+    if (!old) return;
+    const section = element("section", `verdict ${verdict.accepted ? "verdict-accepted" : "verdict-refused"}`);
+    section.dataset.verdict = verdict.accepted ? "accepted" : "refused";
+    section.dataset.reason = verdict.reason;
+    section.dataset.offline = "";
+    section.setAttribute("role", "status");
+    section.setAttribute("aria-live", "assertive");
+    section.append(element("p", "verdict-title", verdict.accepted ? words.accepted : words.refused));
+    section.append(element("p", "verdict-message", verdict.message));
+    if (verdict.firstName) {
+      const persons = verdict.size === 1 ? words.person_one : words.person_other;
+      section.append(element("p", "verdict-person", `${verdict.firstName} · ${verdict.size} ${persons}`));
+    }
+    if (verdict.allowances && verdict.allowances.length) {
+      const list = element("ul", "verdict-allowances");
+      verdict.allowances.forEach((text) => list.append(element("li", "", text)));
+      section.append(list);
+    }
+    section.append(element("p", "verdict-offline", words.decided_offline));
+    old.replaceWith(section);
+    counter.verdictShown();
+  }
+
+  async function scanOffline(text, key, units) {
+    const now = new Date();
+    const verdict = await decide(text, units, now);
+    await write("queue", {
+      idempotency_key: key,
+      service: config.service,
+      code: text,
+      at: now.toISOString(),
+      accepted: verdict.accepted,
+      reason: verdict.reason,
+      units,
+    });
+    if (verdict.accepted) await write("served", now.toISOString(), `${config.service}:${verdict.passId}`);
+    show(verdict);
+    await showBanner();
+    counter.scanDone();
+  }
+
+  function unitsTyped() {
+    const typed = Number(form.querySelector("[name=units]")?.value || "1");
+    return Number.isInteger(typed) && typed >= 1 ? typed : 1;
+  }
+
+  // Offline, the form is not sent: the tablet decides (after counter.js has dropped
+  // empty and repeated cards, since its listener was added first).
+  document.addEventListener(
+    "submit",
+    (event) => {
+      if (event.target !== form || !offline) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      scanOffline(input.value.trim(), keyField.value, unitsTyped());
+    },
+    true,
+  );
+
+  // Online, a scan the server never answered is decided here, with the same key: if it
+  // did reach the server, the sync replays it instead of recording it twice.
+  document.body.addEventListener("htmx:afterRequest", async (event) => {
+    if (event.detail.elt !== form) return;
+    if (event.detail.failed && !event.detail.xhr.status) {
+      await goOffline();
+      await scanOffline(input.value.trim(), keyField.value, unitsTyped());
+    }
+  });
+
+  // An accepted card online: the list learns it at once, in case the network drops now.
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.elt === form) form.dataset.sentCode = input.value.trim();
+  });
+  document.body.addEventListener("htmx:afterSwap", async () => {
+    const verdict = document.querySelector("[data-verdict]");
+    if (!verdict || verdict.dataset.verdict !== "accepted" || !form.dataset.sentCode) return;
+    const list = await dayList(new Date());
+    if (!list) return;
+    const card = await window.ComptoirCard.read(form.dataset.sentCode, list.keys);
+    if (card.claims && !card.claims.voucher) {
+      await write("served", new Date().toISOString(), `${config.service}:${card.claims.id}`);
+    }
+  });
+
+  // --- the queue, sent in order when the server answers -------------------------------
+  let draining = false;
+
+  function csrfToken() {
+    return form.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
+  }
+
+  async function drain() {
+    if (draining) return;
+    draining = true;
+    try {
+      let waiting = (await all("queue"))
+        .filter((scan) => scan.service === config.service)
+        .sort((a, b) => a.at.localeCompare(b.at));
+      while (waiting.length) {
+        const batch = waiting.slice(0, SYNC_BATCH);
+        const response = await fetch(config.sync_url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify({
+            service: config.service,
+            scans: batch.map(({ idempotency_key, code, at, accepted, reason, units }) => ({
+              idempotency_key, code, at, accepted, reason, units,
+            })),
+          }),
+        });
+        if (!response.ok) return; // kept: sent again at the next online moment
+        for (const result of await response.json()) {
+          if (result.status === "rejected") console.warn("Offline scan rejected", result);
+          await remove("queue", result.idempotency_key);
+        }
+        waiting = waiting.slice(batch.length);
+      }
+    } catch (error) {
+      await goOffline();
+    } finally {
+      draining = false;
+      await showBanner();
+    }
+  }
+
+  // Leaving the counter: what waits is sent first; the day's list is wiped (the server
+  // also clears the site's storage when the session ends).
+  document.querySelectorAll("form[action$='/logout/']").forEach((logout) => {
+    logout.addEventListener("submit", async (event) => {
+      if (logout.dataset.cleared) return;
+      event.preventDefault();
+      if (!offline) await drain();
+      const waiting = (await all("queue")).length;
+      if (waiting && !window.confirm(fill(words.logout_waiting, { count: waiting }))) return;
+      await Promise.all([clear("lists"), clear("served"), clear("queue"), clear("state")]);
+      logout.dataset.cleared = "1";
+      logout.submit();
+    });
+  });
+
+  // --- start: the app shell, then the list or offline ----------------------------------
+  async function keepAppShell() {
+    if (!("serviceWorker" in navigator)) return;
+    try {
+      await navigator.serviceWorker.register(config.worker_url, { scope: config.scope });
+      if (!navigator.onLine) return;
+      const cache = await caches.open("comptoir-counter-v1");
+      // The camera's decoder is fetched only when the camera starts: keep it now.
+      const files = [form.dataset.wasm];
+      if (!servedByWorker) {
+        // This visit did not go through the worker: keep the page and its files now.
+        files.push(
+          config.scope,
+          ...Array.from(
+            document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon], link[rel=manifest]"),
+            (node) => node.src || node.href,
+          ),
+        );
+      }
+      await cache.addAll(files.filter(Boolean));
+      // Ready to open without a network (the browser tests wait for this mark).
+      document.documentElement.dataset.offlineReady = "";
+    } catch (error) {
+      console.warn("The counter cannot be kept for offline use", error);
+    }
+  }
+
+  (async () => {
+    offlineSince = await read("state", "offline_since");
+    if (!navigator.onLine || offlineSince) {
+      await goOffline();
+      if (navigator.onLine) ping();
+    } else {
+      await takeList();
+      await drain();
+    }
+    keepAppShell();
+    setInterval(() => { if (!offline) takeList(); }, LIST_REFRESH_MS);
+  })();
+})();
