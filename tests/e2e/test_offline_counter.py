@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 
 from counter.models import Visit
 from passes.models import AccessPass
-from passes.selectors import pass_token
+from passes.selectors import pass_current_card, pass_token
 from passes.services import pass_replace, pass_revoke
+from passes.tokens import human_code_display
 from schedules.models import OpeningRule
 from tests.e2e.helpers_counter import console_errors_watch, counter_open_all_day, pass_for
 from tests.e2e.helpers_passes import (
@@ -44,7 +45,9 @@ QUEUE_LENGTH = """() => new Promise((resolve, reject) => {
 LIST_TAKEN = """() => new Promise((resolve) => {
   const open = indexedDB.open("comptoir-counter", 1);
   open.onsuccess = () => {
-    const request = open.result.transaction("lists").objectStore("lists").getAll();
+    const db = open.result;
+    if (!db.objectStoreNames.contains("lists")) return resolve(0); // wiped
+    const request = db.transaction("lists").objectStore("lists").getAll();
     request.onsuccess = () => resolve(request.result.length);
   };
 })"""
@@ -130,19 +133,20 @@ def test_a_tablet_without_network_decides_keeps_its_scans_and_sends_them_back(
         "expired": expired_card,
         "bad_signature": forged(cards["Bilal"]),
         "already_served": cards["Amina"],
+        # A short code typed by hand names its pass only on the server.
+        "offline_unknown": human_code_display(pass_current_card(access_pass=bilal).human_code),
     }
     for reason, card in refusals.items():
-        page.wait_for_timeout(4100)  # counter.js sends the same text once per 4 s
         verdict = scan(page, card)
         expect(verdict).to_have_attribute("data-reason", reason)
         expect(verdict).to_contain_text("REFUSÉ")
     expect(page.locator("[data-verdict]")).not_to_contain_text("Rita")
-    expect(banner).to_contain_text("6 scans à envoyer")
+    expect(banner).to_contain_text("7 scans à envoyer")
 
     # Closed and opened again without a network: the page and its queue are still there.
     page.reload()
-    expect(banner).to_contain_text("6 scans à envoyer")
-    assert page.evaluate(QUEUE_LENGTH) == 6
+    expect(banner).to_contain_text("7 scans à envoyer")
+    assert page.evaluate(QUEUE_LENGTH) == 7
     verdict = scan(page, cards["Bilal"])
     expect(verdict).to_have_attribute("data-verdict", "accepted")
     page.screenshot(path=str(ARTIFACTS / "offline-after-reload.png"))
@@ -159,6 +163,7 @@ def test_a_tablet_without_network_decides_keeps_its_scans_and_sends_them_back(
         (False, "expired", True, False),
         (False, "bad_signature", True, False),
         (False, "already_served", True, False),
+        (False, "offline_unknown", True, False),
         (True, "", True, False),
     ]
     assert visits[0].access_pass_id == amina.pk and visits[-1].access_pass_id == bilal.pk
@@ -225,3 +230,19 @@ def test_one_card_served_offline_on_two_tablets_is_one_conflict_for_the_manager(
     second.screenshot(path=str(ARTIFACTS / "offline-conflict-manager.png"), full_page=True)
     first_context.close()
     second_context.close()
+
+
+def test_logging_out_wipes_the_days_list_from_the_tablet(
+    browser, live_server, volunteer_s, social_worker_a, partner_a, convention, service_s
+):
+    counter_open_all_day(service_s)
+    pass_for(social_worker_a, partner_a, convention, "Lina")
+    context, page = tablet(browser, live_server)
+    assert page.evaluate(LIST_TAKEN) == 1
+
+    page.click("button.counter-logout")
+    page.wait_for_selector("#id_username")
+
+    assert page.evaluate(LIST_TAKEN) == 0
+    assert page.evaluate("caches.keys()") == []
+    context.close()

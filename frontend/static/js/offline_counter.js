@@ -156,6 +156,9 @@
     });
     if (!text.trim()) return refused("empty");
     if (!list) return { accepted: false, reason: "offline_no_list", message: config.no_list_message };
+    // A short code typed by hand names its pass only on the server.
+    const compact = text.replace(/[\s-]/g, "").toUpperCase();
+    if (compact.length <= 12 && !/^C[PV]1/.test(compact)) return refused("offline_unknown");
     const card = await window.ComptoirCard.read(text, list.keys);
     if (card.refusal) return refused(card.refusal);
     const claims = card.claims;
@@ -369,6 +372,7 @@
         );
       }
       await cache.addAll(files.filter(Boolean));
+      await navigator.serviceWorker.ready; // installed and answering for the page
       // Ready to open without a network (the browser tests wait for this mark).
       document.documentElement.dataset.offlineReady = "";
     } catch (error) {
