@@ -104,6 +104,8 @@ def _offline_config(service: Organisation, user_id: int) -> dict[str, Any]:
     return {
         "service": service.pk,
         "user": user_id,
+        # Days and times as the counter's clock shows them, whatever the tablet's zone.
+        "time_zone": settings.TIME_ZONE,
         "snapshot_url": f"{reverse('api:counter-offline-snapshot')}?service={service.pk}",
         "sync_url": reverse("api:counter-offline-sync"),
         "ping_url": reverse("healthz"),

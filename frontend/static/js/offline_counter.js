@@ -50,14 +50,19 @@
   const clear = (name) => store(name, "readwrite", (s) => s.clear());
   const all = (name) => store(name, "readonly", (s) => s.getAll());
 
-  // --- local days and times, as the counter's clock shows them --------------------------
+  // --- days and times where the counter is, whatever the tablet's own time zone ------
+  const dayFormat = new Intl.DateTimeFormat("en-CA", {
+    timeZone: config.time_zone, year: "numeric", month: "2-digit", day: "2-digit",
+  });
+  const clockFormat = new Intl.DateTimeFormat("en-GB", {
+    timeZone: config.time_zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
   function localDay(moment) {
-    const d = new Date(moment);
-    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    return dayFormat.format(new Date(moment)); // 2026-12-03
   }
   function clock(moment) {
-    const d = new Date(moment);
-    return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    const parts = Object.fromEntries(clockFormat.formatToParts(new Date(moment)).map((p) => [p.type, p.value]));
+    return `${parts.hour}:${parts.minute}`;
   }
   function fill(template, values) {
     return template.replace(/%\((\w+)\)[sd]/g, (_, name) => String(values[name] ?? ""));
