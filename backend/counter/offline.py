@@ -22,6 +22,7 @@ from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from comptoir.dates import local_days_bounds
 from comptoir.errors import DomainError, ErrorKind
 from counter.models import Visit
 from counter.services import (
@@ -51,10 +52,9 @@ from schedules.selectors import counter_schedule
 # Passes that ended longer ago than this are left out of the list: their cards are
 # refused offline as not in the list, and on arrival the server says why.
 SNAPSHOT_PAST_DAYS = 31
-# How far back a tablet may send what it decided offline, and how far ahead its clock
-# may run: past that, a scan is rejected rather than recorded at a doubtful moment.
+# How far back a tablet may send what it decided offline: past that, a scan is rejected
+# rather than recorded in a month that may already be reviewed.
 SYNC_OLDEST_DAYS = 7
-SYNC_CLOCK_AHEAD = timedelta(minutes=5)
 # Scans sent at once: a tablet with more sends them in several requests.
 SYNC_BATCH_MAX = 200
 
@@ -88,11 +88,12 @@ def offline_snapshot_take(
     rules = {p.pk: p.rule_snapshots(service.pk) for p in good}
     starts = {p.pk: rule_period_starts(rules[p.pk], today, amounts=amounts) for p in good}
     visits = _accepted_visits(service, starts, moment)
-    appointments = set(
-        Appointment.objects.filter(
-            service=service, cancelled_at__isnull=True, starts_at__date=today
-        ).values_list("household_id", flat=True)
-    )
+    start, end = local_days_bounds(today, 1)
+    appointments: dict[int, list[str]] = {}
+    for household_id, starts_at in Appointment.objects.filter(
+        service=service, cancelled_at__isnull=True, starts_at__gte=start, starts_at__lt=end
+    ).values_list("household_id", "starts_at"):
+        appointments.setdefault(household_id, []).append(starts_at.isoformat())
     entries: dict[str, dict[str, Any]] = {}
     for access_pass in passes:
         refusal = access_pass.card_refusal(access_pass.card_version, today)
@@ -108,7 +109,8 @@ def offline_snapshot_take(
                     amounts=amounts,
                 )
             )
-            entry["appointment"] = access_pass.household_id in appointments
+            # A session by appointment takes the households booked within it.
+            entry["appointments"] = appointments.get(access_pass.household_id, [])
         entries[str(access_pass.pk)] = entry
     audit_record(
         actor=user,
@@ -175,7 +177,7 @@ def _pass_plan(
     """What a tablet needs to decide for a good pass: who, what is left, what it says."""
     today = timezone.localdate(moment)
     size = 1 + access_pass.members
-    usage = usage_counted(rules, starts, visits)
+    usage = usage_counted(rules, starts, visits, moment)
     allowances = allowances_left(rules, usage, size, today, amounts=amounts)
     plan: dict[str, Any] = {
         "name": access_pass.household.first_name,
@@ -247,7 +249,8 @@ def offline_scans_record(
     keeps what arrived, and sending everything again records nothing twice: the
     idempotency keys replay. A scan dated in the future or more than SYNC_OLDEST_DAYS
     ago, or without a usable key, is rejected (`offline_at_invalid`,
-    `idempotency_key_invalid`, `units_invalid`) and the others still recorded.
+    `idempotency_key_invalid`, `units_invalid`) and the others still recorded; one dated
+    in the future (a tablet's clock running ahead) is recorded at `now`.
     """
     now = now or timezone.now()
     results = []
@@ -265,11 +268,15 @@ def offline_scans_record(
 def _offline_scan_record(
     service: Organisation, user: User, scan: OfflineScan, now: datetime
 ) -> Verdict:
-    if not now - timedelta(days=SYNC_OLDEST_DAYS) <= scan.at <= now + SYNC_CLOCK_AHEAD:
+    if scan.at > now:
+        # The tablet's clock runs ahead: the scan was made before it arrived, at the latest
+        # now. Recorded rather than lost (a household was served).
+        scan = replace(scan, at=now)
+    if scan.at < now - timedelta(days=SYNC_OLDEST_DAYS):
         raise SyncRefused(
             _(
-                "Scan hors ligne daté du %(day)s à %(time)s : ni dans le futur, ni plus "
-                "vieux que %(days)d jours. L'horloge de la tablette est-elle juste ?"
+                "Scan hors ligne daté du %(day)s à %(time)s : plus vieux que %(days)d jours, "
+                "il n'est pas enregistré. L'horloge de la tablette est-elle juste ?"
             )
             % {
                 "day": day_words(timezone.localdate(scan.at)),
@@ -319,6 +326,7 @@ def _offline_refusal_record(service: Organisation, user: User, scan: OfflineScan
         recorded_by=user,
         idempotency_key=scan.idempotency_key,
         offline=True,
+        synced_at=timezone.now(),
     )
     try:
         with transaction.atomic():

@@ -165,11 +165,14 @@ def _visit_own_words(visit: Visit) -> list[str]:
 
 
 def offline_conflicts_for_day(*, service: Organisation, day: date) -> list[Visit]:
-    """The day's scans a tablet accepted offline that the server's rules refused on
-    arrival (the same card served on two tablets, a card revoked meanwhile), oldest first."""
+    """The scans a tablet accepted offline that the server's rules refused when they
+    arrived on `day` (the same card served on two tablets, a card revoked meanwhile),
+    oldest first."""
     start, end = local_days_bounds(day, 1)
     return list(
-        Visit.objects.filter(service=service, offline_conflict=True, at__gte=start, at__lt=end)
+        Visit.objects.filter(
+            service=service, offline_conflict=True, synced_at__gte=start, synced_at__lt=end
+        )
         .select_related("access_pass__household", "recorded_by")
         .order_by("at", "id")
     )

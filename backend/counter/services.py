@@ -74,6 +74,8 @@ class Usage:
 
     # The visit already recorded under this request's idempotency key (a retry).
     replay_id: int | None
+    # The accepted visit nearest the scan's moment (the latest one, for a scan made now;
+    # a scan sent late from an offline tablet may have visits after it).
     last_at: datetime | None
     # One per rule of the pass at this counter, in the same order (None: not counted).
     per_rule: tuple[RuleUsage | None, ...]
@@ -243,6 +245,7 @@ def _refuse_without_pass(
         idempotency_key=key,
         offline=offline,
         offline_conflict=offline,
+        synced_at=timezone.now() if offline else None,
     )
     visit_insert(visit)
     return Verdict(visit)
@@ -298,6 +301,7 @@ def _redeem(
             recorded_by=user,
             idempotency_key=key,
             offline=offline,
+            synced_at=timezone.now() if offline else None,
             offline_conflict=offline and bool(reason),
         ),
         # A paper meal ticket may be handed on: the counter does not name its holder.
@@ -407,6 +411,7 @@ def _decide(
             amount_cents=use.amount_cents,
             reference=use.reference,
             offline=offline,
+            synced_at=timezone.now() if offline else None,
             offline_conflict=offline and bool(reason),
         ),
         first_name=access_pass.household.first_name,
@@ -454,7 +459,7 @@ def _counter_refusal(
     if session.by_appointment and not access_pass.has_appointment:
         return "appointment_required", None
     repeat = timedelta(minutes=settings.SCAN_REPEAT_MINUTES)
-    if usage.last_at and moment - usage.last_at < repeat:
+    if usage.last_at and abs(moment - usage.last_at) < repeat:
         return "already_served", None
     return quota_refusal(allowances, units, amount_cents)
 
@@ -513,7 +518,7 @@ def _usage(
             replay_id = seen.pk
         else:
             visits.append((seen.at, seen.units, seen.amount_cents or 0))
-    return usage_counted(rules, starts, visits, replay_id)
+    return usage_counted(rules, starts, visits, moment, replay_id)
 
 
 def rule_period_starts(
@@ -540,15 +545,19 @@ def usage_counted(
     rules: list[RuleSnapshot],
     starts: list[datetime | None],
     visits: list[tuple[datetime, int, int]],
+    moment: datetime,
     replay_id: int | None = None,
 ) -> Usage:
-    """The pass's accepted `visits` here (at, units, cents) counted against each rule."""
+    """The pass's accepted `visits` here (at, units, cents) counted against each rule, in
+    the period of `moment` (a scan sent late from an offline tablet is judged in its own
+    day, week or month, whatever was served after it)."""
     per_rule: list[RuleUsage | None] = []
     for rule, start in zip(rules, starts, strict=True):
         if start is None:
             per_rule.append(None)
             continue
-        in_period = [visit for visit in visits if visit[0] >= start]
+        end = _period_end(rule.period, timezone.localdate(moment))
+        in_period = [visit for visit in visits if start <= visit[0] < end]
         # A meal rule counts the meals served, an amounts budget the cents covered, the
         # others the visits.
         if rule.kind == RuleKind.MEAL_TICKETS:
@@ -559,7 +568,14 @@ def usage_counted(
             used = len(in_period)
         first_at = min((visit[0] for visit in in_period), default=None)
         per_rule.append(RuleUsage(used=used, first_at=first_at))
-    return Usage(replay_id, max((visit[0] for visit in visits), default=None), tuple(per_rule))
+    nearest = min(visits, key=lambda visit: abs(moment - visit[0]), default=None)
+    return Usage(replay_id, nearest[0] if nearest else None, tuple(per_rule))
+
+
+def _period_end(period: str, day: date) -> datetime:
+    """When the period of `day` ends (a rolling fortnight: at the end of `day`)."""
+    next_start = period_window(period, day)[1]
+    return local_midnight(next_start or day + timedelta(days=1))
 
 
 def allowances_left(

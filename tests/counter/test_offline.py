@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from counter.models import Visit
 from counter.offline import OfflineScan, offline_scans_record
+from counter.services import rule_period_starts, usage_counted
 from network.models import AuditEntry
 from passes.selectors import pass_token
 from passes.services.lifecycle import pass_replace, pass_revoke
@@ -70,7 +71,7 @@ def test_the_snapshot_holds_what_the_online_verdict_shows_and_no_more(device, to
             "Budget d'achats : 70,00\xa0€ par mois",
             "Plus aucun passage cette semaine · à nouveau le lundi 9 mars",
         ],
-        "appointment": False,
+        "appointments": [],
     }
     # The same words as the online verdict after the scan.
     online = device.post(
@@ -198,7 +199,7 @@ def test_a_revoked_card_served_offline_is_a_conflict_and_a_replaced_one_too(
     assert (results[0]["reason"], results[0]["conflict"]) == ("replaced", True)
 
 
-def test_a_scan_dated_in_the_future_or_long_ago_is_rejected_and_the_others_recorded(
+def test_a_scan_from_long_ago_is_rejected_one_from_a_clock_ahead_recorded_now(
     device, token_a, pass_b
 ):
     token_b = pass_token(access_pass=pass_b)
@@ -210,9 +211,26 @@ def test_a_scan_dated_in_the_future_or_long_ago_is_rejected_and_the_others_recor
 
     results = device.post(SYNC, {"scans": scans}, format="json").json()
 
-    assert [r["status"] for r in results] == ["rejected", "rejected", "recorded"]
-    assert "L'horloge de la tablette est-elle juste ?" in results[0]["message"]
-    assert Visit.objects.count() == 1
+    assert [r["status"] for r in results] == ["recorded", "rejected", "recorded"]
+    assert "L'horloge de la tablette est-elle juste ?" in results[1]["message"]
+    assert Visit.objects.count() == 2
+    ahead = Visit.objects.get(pk=results[0]["visit"])
+    assert ahead.accepted and ahead.at == at(10) and ahead.synced_at == at(10)
+
+
+def test_a_late_scan_is_judged_in_its_own_period_and_its_nearest_visit(
+    pass_a, service_s, frozen_day
+):
+    rules = pass_a.rule_snapshots(service_s.pk)  # one visit a week
+    starts = rule_period_starts(rules, date(2026, 3, 2))
+    next_week = (at(10) + timedelta(days=7), 1, 0)
+    same_week = (at(10) + timedelta(days=2), 1, 0)
+    soon_after = (at(10, 5), 1, 0)
+
+    assert usage_counted(rules, starts, [next_week], at(10)).per_rule[-1].used == 0
+    assert usage_counted(rules, starts, [same_week], at(10)).per_rule[-1].used == 1
+    nearest = usage_counted(rules, starts, [next_week, soon_after], at(10)).last_at
+    assert nearest == at(10, 5)
 
 
 def test_a_revoked_device_token_cannot_sync(volunteer_s, token_a):

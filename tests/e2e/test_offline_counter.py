@@ -61,7 +61,8 @@ def convention(partner_a, service_s):
 def tablet(browser, live_server, username="vol.s", role="volunteer"):
     """A volunteer's tablet on the counter page, online, with its day's list and its
     offline copy ready."""
-    context = browser.new_context(locale="fr-BE", viewport=TABLET)
+    # A tablet set to another time zone: days and times stay the counter's (Brussels).
+    context = browser.new_context(locale="fr-BE", viewport=TABLET, timezone_id="Pacific/Auckland")
     page = context.new_page()
     page.console_errors = console_errors_watch(page)
     page.csp_errors = []
@@ -136,10 +137,12 @@ def test_a_tablet_without_network_decides_keeps_its_scans_and_sends_them_back(
         # A short code typed by hand names its pass only on the server.
         "offline_unknown": human_code_display(pass_current_card(access_pass=bilal).human_code),
     }
+    messages = {}
     for reason, card in refusals.items():
         verdict = scan(page, card)
         expect(verdict).to_have_attribute("data-reason", reason)
         expect(verdict).to_contain_text("REFUSÉ")
+        messages[reason] = verdict.locator(".verdict-message").inner_text()
     expect(page.locator("[data-verdict]")).not_to_contain_text("Rita")
     expect(banner).to_contain_text("7 scans à envoyer")
 
@@ -167,6 +170,8 @@ def test_a_tablet_without_network_decides_keeps_its_scans_and_sends_them_back(
         (True, "", True, False),
     ]
     assert visits[0].access_pass_id == amina.pk and visits[-1].access_pass_id == bilal.pk
+    served_at = timezone.localtime(visits[0].at).strftime("%H:%M")
+    assert messages["already_served"] == f"Cette carte a déjà été acceptée ici à {served_at}."
     assert_no_csp_errors(page)
     # The browser's own line for each request that found no network, nothing else.
     assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
@@ -245,4 +250,26 @@ def test_logging_out_wipes_the_days_list_from_the_tablet(
 
     assert page.evaluate(LIST_TAKEN) == 0
     assert page.evaluate("caches.keys()") == []
+    context.close()
+
+
+def test_a_scan_the_server_never_answers_is_decided_on_the_tablet_and_recorded_once(
+    browser, live_server, volunteer_s, social_worker_a, partner_a, convention, service_s
+):
+    counter_open_all_day(service_s)
+    card = pass_token(access_pass=pass_for(social_worker_a, partner_a, convention, "Yara"))
+    context, page = tablet(browser, live_server)
+    # The Wi-Fi is up but the answer never comes back: the request is cut.
+    page.route("**/counter/scan/", lambda route: route.abort("connectionreset"))
+
+    verdict = scan(page, card)
+
+    expect(verdict).to_have_attribute("data-verdict", "accepted")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 scan à envoyer")
+    page.unroute("**/counter/scan/")
+    # The next check of the server (every 10 s) finds it again and sends the queue.
+    expect(page.locator("html")).to_have_attribute("data-offline-waiting", "0", timeout=25000)
+    expect(page.locator("[data-offline-banner]")).to_be_hidden()
+    visit = Visit.objects.get()
+    assert (visit.accepted, visit.offline) == (True, True)
     context.close()

@@ -25,3 +25,37 @@ document.addEventListener("click", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") userMenusClose(null);
 });
+
+// Logging out wipes what the browser keeps for the site, the counter's offline queue
+// included (the counter page guards its own logout: offline_counter.js). Elsewhere, warn
+// when scans made offline on this tablet still wait to be sent.
+async function offlineScansWaiting() {
+  if (!window.indexedDB || !indexedDB.databases) return 0;
+  const names = (await indexedDB.databases()).map((database) => database.name);
+  if (!names.includes("comptoir-counter")) return 0;
+  return new Promise((resolve) => {
+    const open = indexedDB.open("comptoir-counter");
+    open.onerror = () => resolve(0);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains("queue")) {
+        db.close();
+        resolve(0);
+        return;
+      }
+      const count = db.transaction("queue").objectStore("queue").count();
+      count.onsuccess = () => { db.close(); resolve(count.result); };
+      count.onerror = () => { db.close(); resolve(0); };
+    };
+  });
+}
+document.addEventListener("submit", async (event) => {
+  const logout = event.target;
+  const warning = logout.dataset && logout.dataset.offlineWaiting;
+  if (!warning || logout.dataset.checked || window.ComptoirOffline) return;
+  event.preventDefault();
+  const waiting = await offlineScansWaiting();
+  if (waiting && !window.confirm(warning.replace("%(count)s", String(waiting)))) return;
+  logout.dataset.checked = "1";
+  logout.submit();
+});

@@ -55,8 +55,9 @@
 
   document.body.addEventListener("htmx:afterRequest", (event) => {
     if (event.detail.elt !== form) return;
-    if (event.detail.failed && !event.detail.xhr.status) {
-      // No answer (network cut): keep the key, so sending again replays the same scan.
+    if (!event.detail.xhr || !event.detail.xhr.status) {
+      // No answer (network cut, time-out; htmx then leaves `failed` unset): keep the key,
+      // so sending again replays the same scan.
       lastSent = { text: "", at: 0 };
       return;
     }
@@ -241,6 +242,8 @@
   }
 
   toggle?.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
+  // A page opened again from the tablet's offline copy carries an old key: never reuse it.
+  if (keyField) keyField.value = freshKey();
   // Focus only: a scanner may already have typed into the field while the page loaded.
   input.focus({ preventScroll: true });
 })();

@@ -15,9 +15,11 @@
   const keyField = form.querySelector("[name=idempotency_key]");
   const banner = document.querySelector("[data-offline-banner]");
   const listKey = `${config.service}:${config.user}`;
+  window.ComptoirOffline = true; // this page guards its own logout (below)
   const PING_MS = 10000;
   const LIST_REFRESH_MS = 5 * 60000;
   const SYNC_BATCH = 100;
+  const RETRY_MS = 30000;
   const servedByWorker = Boolean(navigator.serviceWorker?.controller);
 
   // --- IndexedDB: the day's list, the queue, the cards this tablet served offline ------
@@ -91,12 +93,17 @@
     await takeList();
   }
 
+  // Online with scans still waiting (the server answered an error): try again.
+  setInterval(() => { if (!offline) drain(); }, RETRY_MS);
+
   async function showBanner() {
     const waiting = (await all("queue")).filter((scan) => scan.service === config.service).length;
     // What waits, for the logout's warning and the browser tests.
     document.documentElement.dataset.offlineWaiting = String(waiting);
     if (!offline) {
-      banner.hidden = true;
+      // Back online: the banner stays while scans still wait to be sent.
+      banner.hidden = waiting === 0;
+      banner.textContent = fill(waiting === 1 ? words.waiting_one : words.waiting_other, { count: waiting });
       return;
     }
     const count = waiting === 0
@@ -134,8 +141,9 @@
       if (!response.ok) return;
       const list = await response.json();
       await write("lists", list, listKey);
-      // The server's list now counts what this tablet served offline and sent.
-      await clear("served");
+      // The server's list now counts what this tablet served and sent, unless some of it
+      // still waits in the queue.
+      if ((await all("queue")).length === 0) await clear("served");
     } catch (error) {
       await goOffline();
     }
@@ -183,7 +191,10 @@
         time: clock(next.starts),
       }));
     }
-    if (session.by_appointment && !entry.appointment) return refused("appointment_required");
+    const booked = (entry.appointments || []).some(
+      (at) => Date.parse(session.starts) <= Date.parse(at) && Date.parse(at) < Date.parse(session.ends),
+    );
+    if (session.by_appointment && !booked) return refused("appointment_required");
     const servedHere = await read("served", `${config.service}:${claims.id}`);
     const last = [entry.last_at, servedHere].filter(Boolean).map(Date.parse).sort().pop();
     if (servedHere || (last && moment - last < list.repeat_minutes * 60000)) {
@@ -258,8 +269,9 @@
   }
 
   function unitsTyped() {
+    // As the server takes them: 1 to 20 meals at once.
     const typed = Number(form.querySelector("[name=units]")?.value || "1");
-    return Number.isInteger(typed) && typed >= 1 ? typed : 1;
+    return Number.isInteger(typed) ? Math.min(20, Math.max(1, typed)) : 1;
   }
 
   // Offline, the form is not sent: the tablet decides (after counter.js has dropped
@@ -279,7 +291,7 @@
   // did reach the server, the sync replays it instead of recording it twice.
   document.body.addEventListener("htmx:afterRequest", async (event) => {
     if (event.detail.elt !== form) return;
-    if (event.detail.failed && !event.detail.xhr.status) {
+    if (!event.detail.xhr || !event.detail.xhr.status) {
       await goOffline();
       await scanOffline(input.value.trim(), keyField.value, unitsTyped());
     }
@@ -304,7 +316,9 @@
   let draining = false;
 
   function csrfToken() {
-    return form.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
+    // The cookie's token: the page's own may predate a new login.
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    return cookie ? decodeURIComponent(cookie.slice(10)) : form.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
   }
 
   async function drain() {
@@ -385,14 +399,26 @@
     }
   }
 
+  async function forgetOtherLists() {
+    // Only this counter's list, for this user and today, stays on the tablet.
+    const today = localDay(new Date());
+    const keys = await store("lists", "readonly", (s) => s.getAllKeys());
+    for (const key of keys) {
+      const list = await read("lists", key);
+      if (key !== listKey || !list || list.day !== today) await remove("lists", key);
+    }
+  }
+
   (async () => {
+    await forgetOtherLists();
     offlineSince = await read("state", "offline_since");
     if (!navigator.onLine || offlineSince) {
       await goOffline();
       if (navigator.onLine) ping();
     } else {
-      await takeList();
+      // What waits goes first, so that the list taken next counts it.
       await drain();
+      await takeList();
     }
     keepAppShell();
     setInterval(() => { if (!offline) takeList(); }, LIST_REFRESH_MS);

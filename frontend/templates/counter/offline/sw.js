@@ -8,18 +8,38 @@ const STATIC = "{{ static_prefix|escapejs }}";
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
+// The network's page, unless it does not come within NAVIGATION_WAIT_MS or the server
+// fails (a proxy's 502): then the copy kept today, if any.
+const NAVIGATION_WAIT_MS = 4000;
+
 async function pageFirstFromNetwork(request) {
   const cache = await caches.open(CACHE);
+  const network = fetch(request);
+  network.catch(() => undefined); // its failure is handled below, or is the answer
   try {
-    const response = await fetch(request);
-    // A login page after a redirect is not the counter: never keep it in its place.
-    if (response.ok && !response.redirected) await cache.put(PAGE, response.clone());
-    return response;
+    const response = await Promise.race([
+      network,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("slow")), NAVIGATION_WAIT_MS)),
+    ]);
+    if (response.status < 500) {
+      // A login page after a redirect is not the counter: never keep it in its place.
+      if (response.ok && !response.redirected) await cache.put(PAGE, response.clone());
+      return response;
+    }
   } catch (error) {
-    const kept = await cache.match(PAGE);
-    if (kept) return kept;
-    throw error;
+    // No network, or too slow: the copy below.
   }
+  const kept = await cache.match(PAGE, { ignoreVary: true });
+  if (kept && sameDay(kept)) return kept;
+  // Yesterday's page holds yesterday's first names: not shown again.
+  if (kept) await cache.delete(PAGE, { ignoreVary: true });
+  return network;
+}
+
+function sameDay(response) {
+  // UTC days: a counter in Europe is closed when they turn (01:00 or 02:00 there).
+  const served = new Date(response.headers.get("Date") || 0);
+  return served.toISOString().slice(0, 10) === new Date().toISOString().slice(0, 10);
 }
 
 // The kept copy at once, refreshed behind it for the next time (a new release's files).
