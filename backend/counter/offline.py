@@ -12,6 +12,7 @@ tablet), it is recorded refused, marked as a conflict. A scan the tablet refused
 recorded refused, with the tablet's reason: the household was not served.
 """
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,7 +42,7 @@ from counter.services import (
 from counter.verdict import Verdict, counter_refusal_messages, day_words, period_words
 from network.audit import audit_record
 from network.models import Organisation, User
-from network.rules import RuleKind
+from network.rules import RuleKind, RuleSnapshot
 from passes.keys import keyring
 from passes.models import AccessPass
 from passes.selectors import card_read, refusal_messages
@@ -77,41 +78,66 @@ def offline_snapshot_take(
     moment = moment or timezone.now()
     today = timezone.localdate(moment)
     amounts = service.service_kind == Organisation.ServiceKind.OTHER
+    # Read as values, not models: a large counter has tens of thousands of passes.
     passes = list(
         AccessPass.objects.filter(
             services=service, valid_until__gte=today - timedelta(days=SNAPSHOT_PAST_DAYS)
         )
-        .select_related("household", "convention")
         .annotate(members=Count("household__members"))
+        .values_list(
+            "pk",
+            "card_version",
+            "status",
+            "valid_from",
+            "valid_until",
+            "convention__ends_on",
+            "rules",
+            "household_id",
+            "household__first_name",
+            "members",
+        )
     )
-    good = [p for p in passes if not p.card_refusal(p.card_version, today)]
-    rules = {p.pk: p.rule_snapshots(service.pk) for p in good}
-    starts = {p.pk: rule_period_starts(rules[p.pk], today, amounts=amounts) for p in good}
-    visits = _accepted_visits(service, starts, moment)
+    refusals = {row[0]: AccessPass.pass_refusal_of(*row[2:6], today) for row in passes}
+    good = [row for row in passes if not refusals[row[0]]]
+    # Passes of one convention share their rules: each set is read once.
+    rule_sets: dict[str, list[RuleSnapshot]] = {}
+    rules: dict[int, str] = {}
+    for pass_id, *_row, pass_rules, _household, _name, _members in good:
+        here = [rule for rule in pass_rules if int(rule["service_id"]) == service.pk]
+        key = json.dumps(here, sort_keys=True)
+        if key not in rule_sets:
+            rule_sets[key] = [RuleSnapshot.from_json(rule) for rule in here]
+        rules[pass_id] = key
+    starts = {
+        key: rule_period_starts(rule_set, today, amounts=amounts)
+        for key, rule_set in rule_sets.items()
+    }
+    visits = _accepted_visits(service, {row[0]: starts[rules[row[0]]] for row in good}, moment)
     start, end = local_days_bounds(today, 1)
     appointments: dict[int, list[str]] = {}
     for household_id, starts_at in Appointment.objects.filter(
         service=service, cancelled_at__isnull=True, starts_at__gte=start, starts_at__lt=end
     ).values_list("household_id", "starts_at"):
         appointments.setdefault(household_id, []).append(starts_at.isoformat())
+    # Most households are in the same case (same rules, size and visits): each case's
+    # words are worked out once.
+    plans: dict[tuple[Any, ...], dict[str, Any]] = {}
     entries: dict[str, dict[str, Any]] = {}
-    for access_pass in passes:
-        refusal = access_pass.card_refusal(access_pass.card_version, today)
-        entry: dict[str, Any] = {"v": access_pass.card_version, "refusal": refusal}
-        if not refusal:
-            entry.update(
-                _pass_plan(
-                    access_pass,
-                    rules[access_pass.pk],
-                    starts[access_pass.pk],
-                    visits.get(access_pass.pk, []),
-                    moment,
-                    amounts=amounts,
+    for pass_id, card_version, *_row, household_id, first_name, members in passes:
+        entry: dict[str, Any] = {"v": card_version, "refusal": refusals[pass_id]}
+        if not entry["refusal"]:
+            key = rules[pass_id]
+            seen = tuple(visits.get(pass_id, []))
+            case = (key, 1 + members, seen)
+            if case not in plans:
+                plans[case] = _pass_plan(
+                    rule_sets[key], starts[key], list(seen), 1 + members, moment, amounts=amounts
                 )
-            )
+            entry["name"] = first_name
+            entry.update(plans[case])
             # A session by appointment takes the households booked within it.
-            entry["appointments"] = appointments.get(access_pass.household_id, [])
-        entries[str(access_pass.pk)] = entry
+            entry["appointments"] = appointments.get(household_id, [])
+        entries[str(pass_id)] = entry
     audit_record(
         actor=user,
         action="counter.offline_snapshot",
@@ -166,21 +192,20 @@ def _accepted_visits(
 
 
 def _pass_plan(
-    access_pass: Any,
-    rules: list[Any],
+    rules: list[RuleSnapshot],
     starts: list[datetime | None],
     visits: list[tuple[datetime, int, int]],
+    size: int,
     moment: datetime,
     *,
     amounts: bool,
 ) -> dict[str, Any]:
-    """What a tablet needs to decide for a good pass: who, what is left, what it says."""
+    """What a tablet needs to decide for a good pass: its size, what is left, what the
+    verdict says (the first name is the caller's to add)."""
     today = timezone.localdate(moment)
-    size = 1 + access_pass.members
     usage = usage_counted(rules, starts, visits, moment)
     allowances = allowances_left(rules, usage, size, today, amounts=amounts)
     plan: dict[str, Any] = {
-        "name": access_pass.household.first_name,
         "size": size,
         "last_at": usage.last_at.isoformat() if usage.last_at else None,
     }

@@ -288,12 +288,17 @@ class AccessPass(models.Model):
 
     def state_on(self, day: date) -> str:
         """The state a person should read: active, suspended, revoked, expired, or not yet valid."""
-        if self.status == self.Status.ACTIVE:
-            if self.valid_until < day:
-                return self.Status.EXPIRED
-            if self.valid_from > day:
+        return self.state_of(self.status, self.valid_from, self.valid_until, day)
+
+    @classmethod
+    def state_of(cls, status: str, valid_from: date, valid_until: date, day: date) -> str:
+        """`state_on` from the row's values (for lists read without building models)."""
+        if status == cls.Status.ACTIVE:
+            if valid_until < day:
+                return cls.Status.EXPIRED
+            if valid_from > day:
                 return "not_yet_valid"
-        return self.status
+        return status
 
     def is_valid_on(self, day: date) -> bool:
         return self.state_on(day) == self.Status.ACTIVE
@@ -305,10 +310,19 @@ class AccessPass(models.Model):
         """
         if card_version != self.card_version:
             return "replaced" if card_version < self.card_version else "unknown_pass"
-        state = self.state_on(day)
-        if state != self.Status.ACTIVE:
+        return self.pass_refusal_of(
+            self.status, self.valid_from, self.valid_until, self.convention.ends_on, day
+        )
+
+    @classmethod
+    def pass_refusal_of(
+        cls, status: str, valid_from: date, valid_until: date, convention_ends_on: date, day: date
+    ) -> str:
+        """Why the pass's current card is not good on `day`, from the row's values."""
+        state = cls.state_of(status, valid_from, valid_until, day)
+        if state != cls.Status.ACTIVE:
             return str(state)
-        if day > self.convention.ends_on:
+        if day > convention_ends_on:
             return "convention_ended"
         return ""
 
