@@ -1,7 +1,7 @@
 # One entry point per job, for people and CI alike. Each needs only Python 3.11+.
 PYTHON ?= python3
 
-.PHONY: run test lint bench setup bench-households bench-scan bench-sale bench-stats
+.PHONY: run test lint bench setup bench-households bench-scan bench-sale bench-stats bench-offline
 
 run:    ## the app on http://127.0.0.1:8000 with its worker and schedule (Ctrl-C stops all)
 	$(PYTHON) scripts/dev.py run
@@ -26,6 +26,9 @@ bench-households:  ## list, search and filters over 100,000 households (needs DA
 bench-scan:  ## the counter's scan with 100,000 cards, 1-32 clients, and its bare SQL (needs DATABASE_URL=postgres://...)
 	$(PYTHON) scripts/dev.py setup
 	$(PYTHON) -m bench.scan
+
+bench-offline:  ## the day's list an offline tablet takes, at a counter with 100,000 passes (needs DATABASE_URL=postgres://...)
+	$(PYTHON) -m bench.offline_list
 
 bench-sale:  ## the shop's checkout, 1-50 lines at 1 and 8 tablets, and its bare SQL (needs DATABASE_URL=postgres://...)
 	$(PYTHON) scripts/dev.py setup
