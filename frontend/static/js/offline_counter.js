@@ -20,7 +20,6 @@
   const LIST_REFRESH_MS = 5 * 60000;
   const SYNC_BATCH = 100;
   const RETRY_MS = 30000;
-  const servedByWorker = Boolean(navigator.serviceWorker?.controller);
 
   // --- IndexedDB: the day's list, the queue, the cards this tablet served offline ------
   const database = new Promise((resolve, reject) => {
@@ -378,19 +377,27 @@
       await navigator.serviceWorker.register(config.worker_url, { scope: config.scope });
       if (!navigator.onLine) return;
       const cache = await caches.open("comptoir-counter-v1");
-      // The camera's decoder is fetched only when the camera starts: keep it now.
-      const files = [form.dataset.wasm];
-      if (!servedByWorker) {
-        // This visit did not go through the worker: keep the page and its files now.
-        files.push(
-          config.scope,
-          ...Array.from(
-            document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon], link[rel=manifest]"),
-            (node) => node.src || node.href,
-          ),
-        );
+      // The worker keeps what goes through it; this visit may not have (the first one,
+      // or one that began while the worker was starting): keep what is missing now. The
+      // camera's decoder is fetched only when the camera starts.
+      const files = [
+        config.scope,
+        ...Array.from(
+          document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon], link[rel=manifest]"),
+          (node) => node.src || node.href,
+        ),
+        form.dataset.wasm,
+      ].filter(Boolean);
+      const missing = [];
+      const today = new Date().toISOString().slice(0, 10);
+      for (const file of files) {
+        const kept = await cache.match(file, { ignoreVary: true });
+        // The page itself must be today's (the worker shows no other: see sw.js).
+        const stale = file === config.scope && kept
+          && new Date(kept.headers.get("Date") || 0).toISOString().slice(0, 10) !== today;
+        if (!kept || stale) missing.push(file);
       }
-      await cache.addAll(files.filter(Boolean));
+      await cache.addAll(missing);
       await navigator.serviceWorker.ready; // installed and answering for the page
       // Ready to open without a network (the browser tests wait for this mark).
       document.documentElement.dataset.offlineReady = "";
