@@ -53,14 +53,14 @@ class Visit(models.Model):
     answer = models.JSONField(default=dict, blank=True)
     # Decided on a tablet without the server and sent when the connection came back
     # (`at` is the tablet's moment of the scan).
-    offline = models.BooleanField(_("hors ligne"), default=False)
+    offline = models.BooleanField(_("hors ligne"), default=False, db_default=False)
     # When the server received an offline scan (`at` is when it was made).
     synced_at = models.DateTimeField(_("reçu le"), null=True, blank=True)
     # Served offline, but refused by the server's rules on arrival (the same card
     # served on another tablet, a card revoked meanwhile): recorded as refused, with
     # the server's reason, so that the statistics count the household once; the
     # manager sees it on their home page.
-    offline_conflict = models.BooleanField(_("conflit hors ligne"), default=False)
+    offline_conflict = models.BooleanField(_("conflit hors ligne"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("passage")

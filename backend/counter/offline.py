@@ -36,6 +36,7 @@ from counter.services import (
     rule_period_starts,
     usage_counted,
     usage_since,
+    verdict_of,
     verdict_replayed,
     visit_record,
 )
@@ -313,7 +314,7 @@ def _offline_scan_record(
             kind=ErrorKind.INVALID,
         )
     if scan.accepted:
-        return visit_record(
+        verdict = visit_record(
             text=scan.code,
             service=service,
             user=user,
@@ -322,7 +323,45 @@ def _offline_scan_record(
             units=scan.units,
             offline=True,
         )
-    return _offline_refusal_record(service, user, scan)
+    else:
+        verdict = _offline_refusal_record(service, user, scan)
+    if verdict.replayed and verdict.accepted != scan.accepted:
+        return _replay_reconciled(service, user, scan, verdict.visit, now)
+    return verdict
+
+
+def _replay_reconciled(
+    service: Organisation, user: User, scan: OfflineScan, visit: Visit, now: datetime
+) -> Verdict:
+    """The server had recorded this scan (its answer never reached the tablet, which then
+    decided offline) and the two verdicts differ: what the household was told wins.
+
+    Refused on the tablet, accepted on the server: the household was turned away, so the
+    visit is undone and counts nowhere. Accepted on the tablet, refused on the server:
+    the household was served, so the visit is flagged as a conflict for the manager.
+    Conditional updates: a sync sent again changes nothing more.
+    """
+    if scan.accepted:
+        Visit.objects.filter(pk=visit.pk, accepted=False).update(
+            offline=True, offline_conflict=True, synced_at=now
+        )
+    else:
+        changed = Visit.objects.filter(pk=visit.pk, undone_at__isnull=True).update(
+            undone_at=now,
+            undone_by=user,
+            undo_reason=_(
+                "Refusé par la tablette hors ligne : la réponse du serveur n'était pas arrivée."
+            ),
+        )
+        if changed:
+            audit_record(
+                actor=user,
+                action="visit.undo",
+                organisation=service,
+                target=visit,
+                detail={"reason": "offline_refused", "tablet_reason": scan.reason},
+            )
+    return verdict_of(Visit.objects.get(pk=visit.pk))
 
 
 def _offline_refusal_record(service: Organisation, user: User, scan: OfflineScan) -> Verdict:

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from counter.models import Visit
 from counter.offline import OfflineScan, offline_scans_record
-from counter.services import rule_period_starts, usage_counted
+from counter.services import rule_period_starts, usage_counted, visit_record
 from network.models import AuditEntry
 from passes.selectors import pass_token
 from passes.services.lifecycle import pass_replace, pass_revoke
@@ -252,3 +252,39 @@ def test_a_sync_refuses_a_broken_body_in_the_users_language(device):
 
     assert response.status_code == 400
     assert Visit.objects.count() == 0
+
+
+def test_a_scan_the_tablet_refused_after_the_server_had_accepted_it_is_undone(
+    token_a, volunteer_s, service_s
+):
+    key = uuid.uuid4().hex
+    # The server accepted it; its answer never reached the tablet, which refused it offline.
+    online = visit_record(text=token_a, service=service_s, user=volunteer_s, idempotency_key=key)
+    assert online.accepted
+
+    scan = OfflineScan(key, token_a, at(10), accepted=False, reason="offline_unknown")
+    for _ in range(2):  # sent twice: nothing more changes
+        result = offline_scans_record(service=service_s, user=volunteer_s, scans=[scan])[0]
+
+    visit = Visit.objects.get()
+    assert result.status == "replayed"
+    assert visit.undone_at is not None
+    assert "la réponse du serveur n'était pas arrivée" in visit.undo_reason
+    assert AuditEntry.objects.filter(action="visit.undo").count() == 1
+
+
+def test_a_scan_the_tablet_accepted_after_the_server_had_refused_it_is_a_conflict(
+    token_a, volunteer_s, service_s
+):
+    visit_record(
+        text=token_a, service=service_s, user=volunteer_s, idempotency_key=uuid.uuid4().hex
+    )
+    key = uuid.uuid4().hex
+    refused = visit_record(text=token_a, service=service_s, user=volunteer_s, idempotency_key=key)
+    assert refused.reason == "already_served"
+
+    scan = OfflineScan(key, token_a, at(10), accepted=True)
+    result = offline_scans_record(service=service_s, user=volunteer_s, scans=[scan])[0]
+
+    assert (result.status, result.verdict.accepted) == ("replayed", False)
+    assert Visit.objects.get(idempotency_key=key).offline_conflict
