@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.dates import local_days_bounds
 from comptoir.errors import DomainError, ErrorKind
+from counter.actions import undo_refusal
 from counter.models import Visit
 from counter.services import (
     IDEMPOTENCY_KEY,
@@ -330,6 +331,12 @@ def _offline_scan_record(
     return verdict
 
 
+# Refusals by which the tablet said "cannot tell without the server", not "no": when the
+# server had in fact accepted the scan, its verdict stands (the household told to try
+# again finds it served).
+UNDECIDED_OFFLINE = frozenset({"offline_unknown", "offline_no_list", "offline_voucher"})
+
+
 def _replay_reconciled(
     service: Organisation, user: User, scan: OfflineScan, visit: Visit, now: datetime
 ) -> Verdict:
@@ -337,30 +344,35 @@ def _replay_reconciled(
     decided offline) and the two verdicts differ: what the household was told wins.
 
     Refused on the tablet, accepted on the server: the household was turned away, so the
-    visit is undone and counts nowhere. Accepted on the tablet, refused on the server:
-    the household was served, so the visit is flagged as a conflict for the manager.
-    Conditional updates: a sync sent again changes nothing more.
+    visit is undone and counts nowhere; unless the tablet only could not tell
+    (UNDECIDED_OFFLINE), or a sale or a parcel already rests on the visit. Accepted on
+    the tablet, refused on the server: the household was served, so the visit is flagged
+    as a conflict for the manager. Conditional updates: a sync sent again changes nothing.
     """
     if scan.accepted:
-        Visit.objects.filter(pk=visit.pk, accepted=False).update(
+        Visit.objects.filter(pk=visit.pk, accepted=False, offline_conflict=False).update(
             offline=True, offline_conflict=True, synced_at=now
         )
-    else:
-        changed = Visit.objects.filter(pk=visit.pk, undone_at__isnull=True).update(
-            undone_at=now,
-            undone_by=user,
-            undo_reason=_(
-                "Refusé par la tablette hors ligne : la réponse du serveur n'était pas arrivée."
-            ),
-        )
-        if changed:
-            audit_record(
-                actor=user,
-                action="visit.undo",
-                organisation=service,
-                target=visit,
-                detail={"reason": "offline_refused", "tablet_reason": scan.reason},
-            )
+    elif scan.reason not in UNDECIDED_OFFLINE:
+        with transaction.atomic():
+            # As `visit_undo`: the row locked, and never under a sale or a parcel.
+            locked = Visit.objects.select_for_update(of=("self",)).get(pk=visit.pk)
+            if locked.undone_at is None and not undo_refusal(locked):
+                Visit.objects.filter(pk=visit.pk).update(
+                    undone_at=now,
+                    undone_by=user,
+                    undo_reason=_(
+                        "Refusé par la tablette hors ligne : la réponse du serveur n'était "
+                        "pas arrivée."
+                    ),
+                )
+                audit_record(
+                    actor=user,
+                    action="visit.undo",
+                    organisation=service,
+                    target=visit,
+                    detail={"reason": "offline_refused", "tablet_reason": scan.reason},
+                )
     return verdict_of(Visit.objects.get(pk=visit.pk))
 
 

@@ -190,7 +190,11 @@ def counter_service_worker(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "counter/offline/sw.js",
-        {"page_path": reverse("counter:home"), "static_prefix": settings.STATIC_URL},
+        {
+            "page_path": reverse("counter:home"),
+            "static_prefix": settings.STATIC_URL,
+            "time_zone": settings.TIME_ZONE,
+        },
         content_type="text/javascript",
     )
     # A new release's worker must be seen at the next visit.

@@ -262,7 +262,12 @@ def test_a_scan_the_tablet_refused_after_the_server_had_accepted_it_is_undone(
     online = visit_record(text=token_a, service=service_s, user=volunteer_s, idempotency_key=key)
     assert online.accepted
 
-    scan = OfflineScan(key, token_a, at(10), accepted=False, reason="offline_unknown")
+    # "Cannot tell without the server": the server's verdict stands.
+    undecided = OfflineScan(key, token_a, at(10), accepted=False, reason="offline_unknown")
+    offline_scans_record(service=service_s, user=volunteer_s, scans=[undecided])
+    assert Visit.objects.get().undone_at is None
+
+    scan = OfflineScan(key, token_a, at(10), accepted=False, reason="already_served")
     for _ in range(2):  # sent twice: nothing more changes
         result = offline_scans_record(service=service_s, user=volunteer_s, scans=[scan])[0]
 

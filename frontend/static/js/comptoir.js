@@ -31,7 +31,12 @@ document.addEventListener("keydown", (event) => {
 // when scans made offline on this tablet still wait to be sent.
 async function offlineScansWaiting() {
   if (!window.indexedDB || !indexedDB.databases) return 0;
-  const names = (await indexedDB.databases()).map((database) => database.name);
+  let names = [];
+  try {
+    names = (await indexedDB.databases()).map((database) => database.name);
+  } catch (error) {
+    return 0; // no storage to read: nothing waits here
+  }
   if (!names.includes("comptoir-counter")) return 0;
   return new Promise((resolve) => {
     const open = indexedDB.open("comptoir-counter");

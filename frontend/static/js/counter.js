@@ -57,8 +57,10 @@
     if (event.detail.elt !== form) return;
     if (!event.detail.xhr || !event.detail.xhr.status) {
       // No answer (network cut, time-out; htmx then leaves `failed` unset): keep the key,
-      // so sending again replays the same scan.
+      // so sending again replays the same scan. (The counter page then decides offline:
+      // offline_counter.js, which reads what was sent.)
       lastSent = { text: "", at: 0 };
+      ready();
       return;
     }
     if (keyField) keyField.value = freshKey();

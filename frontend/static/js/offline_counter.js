@@ -15,7 +15,6 @@
   const keyField = form.querySelector("[name=idempotency_key]");
   const banner = document.querySelector("[data-offline-banner]");
   const listKey = `${config.service}:${config.user}`;
-  window.ComptoirOffline = true; // this page guards its own logout (below)
   const PING_MS = 10000;
   const LIST_REFRESH_MS = 5 * 60000;
   const SYNC_BATCH = 100;
@@ -34,6 +33,9 @@
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
+  // No storage (a private window, a full disk): the counter works online only.
+  let storageOk = true;
+  database.catch(() => { storageOk = false; });
 
   async function store(name, mode, work) {
     const db = await database;
@@ -74,6 +76,7 @@
   let offlineSince = null;
 
   async function goOffline() {
+    if (!storageOk) return;
     if (!offline) {
       offline = true;
       offlineSince = (await read("state", "offline_since")) || new Date().toISOString();
@@ -93,7 +96,7 @@
   }
 
   // Online with scans still waiting (the server answered an error): try again.
-  setInterval(() => { if (!offline) drain(); }, RETRY_MS);
+  setInterval(() => { if (!offline && storageOk) drain(); }, RETRY_MS);
 
   async function showBanner() {
     const waiting = (await all("queue")).filter((scan) => scan.service === config.service).length;
@@ -144,7 +147,7 @@
       // still waits in the queue.
       if ((await all("queue")).length === 0) await clear("served");
     } catch (error) {
-      await goOffline();
+      if (error instanceof TypeError) await goOffline(); // fetch's "no network"
     }
   }
 
@@ -278,7 +281,7 @@
   document.addEventListener(
     "submit",
     (event) => {
-      if (event.target !== form || !offline) return;
+      if (event.target !== form || !offline || !storageOk) return;
       event.preventDefault();
       event.stopImmediatePropagation();
       scanOffline(input.value.trim(), keyField.value, unitsTyped());
@@ -290,9 +293,10 @@
   // did reach the server, the sync replays it instead of recording it twice.
   document.body.addEventListener("htmx:afterRequest", async (event) => {
     if (event.detail.elt !== form) return;
-    if (!event.detail.xhr || !event.detail.xhr.status) {
+    if ((!event.detail.xhr || !event.detail.xhr.status) && storageOk) {
       await goOffline();
-      await scanOffline(input.value.trim(), keyField.value, unitsTyped());
+      // What was sent, not what the field holds now (a tap meanwhile clears it).
+      await scanOffline(form.dataset.sentCode ?? input.value.trim(), keyField.value, unitsTyped());
     }
   });
 
@@ -348,7 +352,7 @@
         waiting = waiting.slice(batch.length);
       }
     } catch (error) {
-      await goOffline();
+      if (error instanceof TypeError) await goOffline(); // fetch's "no network"
     } finally {
       draining = false;
       await showBanner();
@@ -369,6 +373,7 @@
       logout.submit();
     });
   });
+  window.ComptoirOffline = true; // this page guards its own logout (above)
 
   // --- start: the app shell, then the list or offline ----------------------------------
   async function keepAppShell() {
@@ -389,12 +394,12 @@
         form.dataset.wasm,
       ].filter(Boolean);
       const missing = [];
-      const today = new Date().toISOString().slice(0, 10);
+      const today = localDay(new Date());
       for (const file of files) {
         const kept = await cache.match(file, { ignoreVary: true });
         // The page itself must be today's (the worker shows no other: see sw.js).
         const stale = file === config.scope && kept
-          && new Date(kept.headers.get("Date") || 0).toISOString().slice(0, 10) !== today;
+          && localDay(new Date(kept.headers.get("Date") || 0)) !== today;
         if (!kept || stale) missing.push(file);
       }
       await cache.addAll(missing);
@@ -417,6 +422,12 @@
   }
 
   (async () => {
+    try {
+      await database;
+    } catch (error) {
+      console.warn("No offline storage on this tablet: the counter works online only", error);
+      return;
+    }
     await forgetOtherLists();
     offlineSince = await read("state", "offline_since");
     if (!navigator.onLine || offlineSince) {

@@ -4,6 +4,10 @@
 const CACHE = "comptoir-counter-v1";
 const PAGE = "{{ page_path|escapejs }}";
 const STATIC = "{{ static_prefix|escapejs }}";
+// Days as the counter's clock counts them.
+const DAY = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "{{ time_zone|escapejs }}", year: "numeric", month: "2-digit", day: "2-digit",
+});
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
@@ -37,9 +41,7 @@ async function pageFirstFromNetwork(request) {
 }
 
 function sameDay(response) {
-  // UTC days: a counter in Europe is closed when they turn (01:00 or 02:00 there).
-  const served = new Date(response.headers.get("Date") || 0);
-  return served.toISOString().slice(0, 10) === new Date().toISOString().slice(0, 10);
+  return DAY.format(new Date(response.headers.get("Date") || 0)) === DAY.format(new Date());
 }
 
 // The kept copy at once, refreshed behind it for the next time (a new release's files).
