@@ -17,7 +17,7 @@ import statistics
 import time
 
 from bench.common import in_venv, machine_line, postgres_bench
-from bench.scan import HOUSEHOLDS, PARTNER_SLUG
+from bench.scan import PARTNER_SLUG, SEED_ARGS
 
 
 def main() -> None:
@@ -25,12 +25,7 @@ def main() -> None:
     postgres_bench(
         "bench-offline",
         "it reads the bench-scan counter's 100,000 passes",
-        "--households",
-        str(HOUSEHOLDS),
-        "--partner-slug",
-        PARTNER_SLUG,
-        "--passes",
-        "active",
+        *SEED_ARGS,
     )
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -83,6 +83,8 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "100000"))
 CLIENTS = (1, 8, 32)
 PARTNER_SLUG = "bench-scan"
+# The seeding of the scan's database (bench-offline reads the same one).
+SEED_ARGS = ("--households", str(HOUSEHOLDS), "--partner-slug", PARTNER_SLUG, "--passes", "active")
 SERVICE_SLUG = f"{PARTNER_SLUG}-epicerie"
 VOLUNTEER = "bench.benevole"
 FORGED_CARDS = 1000
@@ -289,12 +291,7 @@ def main() -> None:
     url, workdir, env = postgres_bench(
         "bench-scan",
         "the scan locks the pass row, which SQLite does not",
-        "--households",
-        str(HOUSEHOLDS),
-        "--partner-slug",
-        PARTNER_SLUG,
-        "--passes",
-        "active",
+        *SEED_ARGS,
     )
     from django.conf import settings
     from django.db import connection

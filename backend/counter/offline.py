@@ -28,11 +28,10 @@ from comptoir.errors import DomainError, ErrorKind
 from counter.actions import undo_refusal
 from counter.models import Visit
 from counter.services import (
-    IDEMPOTENCY_KEY,
-    ScanRefused,
     allowance_next_on,
     allowance_uses,
     allowances_left,
+    idempotency_key_check,
     quota_refusal,
     rule_period_starts,
     usage_counted,
@@ -168,7 +167,7 @@ def offline_snapshot_take(
                 str(key_id): public_key_base64(key) for key_id, key in ring.public_keys.items()
             },
         },
-        "messages": {**refusal_messages(), **counter_refusal_messages()},
+        "messages": _refusal_sentences(),
         "passes": entries,
     }
 
@@ -379,15 +378,8 @@ def _replay_reconciled(
 def _offline_refusal_record(service: Organisation, user: User, scan: OfflineScan) -> Verdict:
     """A scan the tablet refused: the household was not served, whatever the server would
     say now. Recorded refused with the tablet's reason (a code the tablet may give)."""
-    known = {**refusal_messages(), **counter_refusal_messages()}
-    reason = scan.reason if scan.reason in known else "offline_refused"
-    if not IDEMPOTENCY_KEY.match(scan.idempotency_key or ""):
-        raise ScanRefused(
-            _("Clé d'idempotence absente ou invalide (8 à 64 lettres, chiffres, - ou _)."),
-            field="idempotency_key",
-            code="idempotency_key_invalid",
-            kind=ErrorKind.INVALID,
-        )
+    reason = scan.reason if scan.reason in _refusal_sentences() else "offline_refused"
+    idempotency_key_check(scan.idempotency_key)
     card = card_read(scan.code)
     pass_id = card.pass_id
     if pass_id is not None and not AccessPass.objects.filter(pk=pass_id).exists():
@@ -410,3 +402,8 @@ def _offline_refusal_record(service: Organisation, user: User, scan: OfflineScan
     except IntegrityError:
         return verdict_replayed(service, scan.idempotency_key)
     return Verdict(visit)
+
+
+def _refusal_sentences() -> dict[str, str]:
+    """Every refusal code a scan may give, with its sentence in the active language."""
+    return {**refusal_messages(), **counter_refusal_messages()}

@@ -138,6 +138,17 @@ def _use_check(use: UseRecorded, service: Organisation) -> UseRecorded:
     return UseRecorded(use.amount_cents, reference)
 
 
+def idempotency_key_check(key: str) -> None:
+    """Refuse (`idempotency_key_invalid`) a request that carries no usable key."""
+    if not IDEMPOTENCY_KEY.match(key or ""):
+        raise ScanRefused(
+            _("Clé d'idempotence absente ou invalide (8 à 64 lettres, chiffres, - ou _)."),
+            field="idempotency_key",
+            code="idempotency_key_invalid",
+            kind=ErrorKind.INVALID,
+        )
+
+
 def _units_check(units: int, service: Organisation) -> None:
     """Meals served now: 1 to MEALS_AT_ONCE_MAX at a social restaurant, 1 elsewhere."""
     if not 1 <= units <= MEALS_AT_ONCE_MAX:
@@ -188,13 +199,7 @@ def visit_record(
     rules refuse it (the card served on another tablet meanwhile) as refused with the
     server's reason and flagged `offline_conflict`.
     """
-    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
-        raise ScanRefused(
-            _("Clé d'idempotence absente ou invalide (8 à 64 lettres, chiffres, - ou _)."),
-            field="idempotency_key",
-            code="idempotency_key_invalid",
-            kind=ErrorKind.INVALID,
-        )
+    idempotency_key_check(idempotency_key)
     _units_check(units, service)
     use = _use_check(use or UseRecorded(), service)
     moment = moment or timezone.now()
