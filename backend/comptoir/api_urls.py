@@ -138,6 +138,16 @@ urlpatterns = [
         name="shop-sale-correct",
     ),
     path("shop/products/", shop_api.ProductByBarcodeApi.as_view(), name="shop-product-lookup"),
+    path(
+        "shop/offline/sales/",
+        replay_safe(shop_api.OfflineSalesSyncApi.as_view()),
+        name="shop-offline-sales",
+    ),
+    path(
+        "foodaid/offline/parcels/",
+        replay_safe(foodaid_api.OfflineParcelsSyncApi.as_view()),
+        name="foodaid-offline-parcels",
+    ),
     path("stock/catalogue/", stock_api.CatalogueApi.as_view(), name="stock-catalogue"),
     path(
         "stock/catalogue/<int:pk>/lots/",

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.dates import local_days_bounds
 from comptoir.errors import DomainError, ErrorKind
-from counter.actions import undo_refusal
+from counter.actions import offline_extras, undo_refusal
 from counter.models import Visit
 from counter.services import (
     allowance_next_on,
@@ -124,6 +124,8 @@ def offline_snapshot_take(
     # words are worked out once.
     plans: dict[tuple[Any, ...], dict[str, Any]] = {}
     entries: dict[str, dict[str, Any]] = {}
+    # What the apps above need offline (the shop's budgets): good passes' rules and size.
+    good_passes: dict[int, tuple[list[RuleSnapshot], int]] = {}
     for pass_id, card_version, *_row, household_id, first_name, members in passes:
         entry: dict[str, Any] = {"v": card_version, "refusal": refusals[pass_id]}
         if not entry["refusal"]:
@@ -134,6 +136,7 @@ def offline_snapshot_take(
                 plans[case] = _pass_plan(
                     rule_sets[key], starts[key], list(seen), 1 + members, moment, amounts=amounts
                 )
+            good_passes[pass_id] = (rule_sets[key], 1 + members)
             entry["name"] = first_name
             entry.update(plans[case])
             # A session by appointment takes the households booked within it.
@@ -169,6 +172,7 @@ def offline_snapshot_take(
         },
         "messages": _refusal_sentences(),
         "passes": entries,
+        "extras": offline_extras(service, moment, good_passes),
     }
 
 
@@ -294,25 +298,7 @@ def offline_scans_record(
 def _offline_scan_record(
     service: Organisation, user: User, scan: OfflineScan, now: datetime
 ) -> Verdict:
-    if scan.at > now:
-        # The tablet's clock runs ahead: the scan was made before it arrived, at the latest
-        # now. Recorded rather than lost (a household was served).
-        scan = replace(scan, at=now)
-    if scan.at < now - timedelta(days=SYNC_OLDEST_DAYS):
-        raise SyncRefused(
-            _(
-                "Scan hors ligne daté du %(day)s à %(time)s : plus vieux que %(days)d jours, "
-                "il n'est pas enregistré. L'horloge de la tablette est-elle juste ?"
-            )
-            % {
-                "day": day_words(timezone.localdate(scan.at)),
-                "time": formats.time_format(timezone.localtime(scan.at).time(), "H:i"),
-                "days": SYNC_OLDEST_DAYS,
-            },
-            field="at",
-            code="offline_at_invalid",
-            kind=ErrorKind.INVALID,
-        )
+    scan = replace(scan, at=offline_moment_checked(scan.at, now))
     if scan.accepted:
         verdict = visit_record(
             text=scan.code,
@@ -328,6 +314,30 @@ def _offline_scan_record(
     if verdict.replayed and verdict.accepted != scan.accepted:
         return _replay_reconciled(service, user, scan, verdict.visit, now)
     return verdict
+
+
+def offline_moment_checked(at: datetime, now: datetime) -> datetime:
+    """The moment to record something a tablet did offline at `at`: `now` when the
+    tablet's clock ran ahead (it happened before it arrived, at the latest now). Refuses
+    `offline_at_invalid` past SYNC_OLDEST_DAYS: recorded rather than lost otherwise."""
+    if at > now:
+        return now
+    if at < now - timedelta(days=SYNC_OLDEST_DAYS):
+        raise SyncRefused(
+            _(
+                "Scan hors ligne daté du %(day)s à %(time)s : plus vieux que %(days)d jours, "
+                "il n'est pas enregistré. L'horloge de la tablette est-elle juste ?"
+            )
+            % {
+                "day": day_words(timezone.localdate(at)),
+                "time": formats.time_format(timezone.localtime(at).time(), "H:i"),
+                "days": SYNC_OLDEST_DAYS,
+            },
+            field="at",
+            code="offline_at_invalid",
+            kind=ErrorKind.INVALID,
+        )
+    return at
 
 
 # Refusals by which the tablet said "cannot tell without the server", not "no": when the

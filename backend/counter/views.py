@@ -19,6 +19,7 @@ from comptoir.csp import wasm_allowed
 from comptoir.middleware import replay_safe
 from comptoir.money import decimal_typed
 from counter.actions import (
+    counter_scripts_render,
     counter_sections_render,
     manager_sections_render,
     verdict_actions_render,
@@ -95,6 +96,7 @@ def counter_home(request: MemberRequest) -> HttpResponse:
         service=context["service"], now=timezone.now(), count=4
     )
     context["offline"] = _offline_config(context["service"], request.user.pk)
+    context["counter_scripts"] = counter_scripts_render(request, context["service"])
     return render(request, "counter/counter_home.html", context)
 
 
@@ -116,6 +118,7 @@ def _offline_config(service: Organisation, user_id: int) -> dict[str, Any]:
             "accepted": _("ACCEPTÉ"),
             "refused": _("REFUSÉ"),
             "accepted_message": _("Accès accepté."),
+            "ready": _("Prêt"),
             "decided_offline": _(
                 "Décidé hors ligne, sur cette tablette : envoyé au serveur dès le retour "
                 "de la connexion."

@@ -18,6 +18,7 @@ from comptoir.serializers import many_data
 from counter.api import counter_of_caller, managed_service, service_param
 from counter.selectors import household_size_at
 from foodaid.models import Distribution, ParcelTemplate
+from foodaid.offline import offline_parcels_record
 from foodaid.selectors import (
     distribution_for_counter,
     distribution_for_visit,
@@ -47,6 +48,8 @@ from foodaid.services import (
 from network.api import UserLanguageApiView
 from network.api_policy import api_user
 from network.models import Organisation
+from stock.api import OfflineHandoutsSyncApi
+from stock.serializers import OfflineHandoutResultSerializer, OfflineHandoutsSyncSerializer
 
 MANAGED = OpenApiParameter("service", int, required=False, description="The managed service.")
 COUNTER = OpenApiParameter("service", int, required=False, description="The counter.")
@@ -224,3 +227,18 @@ class DistributionCorrectionApi(UserLanguageApiView):
             returns=_lines(returns) if returns is not None else None,
         )
         return _distribution_response(service, correction, status.HTTP_201_CREATED)
+
+
+class OfflineParcelsSyncApi(OfflineHandoutsSyncApi):
+    __doc__ = OfflineHandoutsSyncApi.__doc__
+
+    def record(self, service: Organisation, user: Any, sent: list[Any]) -> list[Any]:
+        return offline_parcels_record(service=service, user=user, parcels=sent)
+
+    @extend_schema(
+        request=OfflineHandoutsSyncSerializer,
+        responses={200: OfflineHandoutResultSerializer(many=True)},
+        summary="Send the parcels given offline (food-aid point)",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)

@@ -227,6 +227,8 @@ class Given:
     distribution: Distribution
     # True when this visit's parcel had already been given (a repeated request).
     replayed: bool = False
+    # The template's products the stock could not cover, even with stand-ins.
+    short_products: tuple[str, ...] = ()
 
 
 @transaction.atomic
@@ -303,7 +305,9 @@ def distribution_record(
         target=distribution,
         detail={"lines": len(parcel.plan.takes), "short": len(parcel.short_lines)},
     )
-    return Given(distribution)
+    return Given(
+        distribution, short_products=tuple(line.product.name for line in parcel.short_lines)
+    )
 
 
 # --- corrections --------------------------------------------------------------------------

@@ -15,6 +15,10 @@ urlpatterns = [
         counter.distribution_correct_view,
         name="distribution-correct",
     ),
+    # The manager records again a parcel given offline.
+    path(
+        "manage/offline/<int:pk>/parcel/", counter.offline_parcel_retry_view, name="offline-retry"
+    ),
     # The vestiaire's tablet: what was given.
     path("counter/visits/<int:pk>/handout/", handouts.handout_page, name="handout"),
     # The manager's templates.

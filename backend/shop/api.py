@@ -4,6 +4,8 @@ Every action is the service the pages call; refusals come back as `{"code", "det
 with the status their kind gives (see `network.api_policy`).
 """
 
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
@@ -13,7 +15,9 @@ from rest_framework.response import Response
 from counter.api import counter_of_caller, service_param
 from network.api import UserLanguageApiView
 from network.api_policy import api_user
+from network.models import Organisation
 from shop.models import Basket
+from shop.offline import offline_sales_record
 from shop.selectors import (
     Quote,
     basket_for_counter,
@@ -35,6 +39,8 @@ from shop.serializers import (
     sale_data,
 )
 from shop.services import basket_abandon, basket_open, basket_put, sale_checkout, sale_correct
+from stock.api import OfflineHandoutsSyncApi
+from stock.serializers import OfflineHandoutResultSerializer, OfflineHandoutsSyncSerializer
 from stock.services import product_by_barcode
 
 SERVICE = OpenApiParameter("service", int, required=False, description="The counter.")
@@ -182,3 +188,18 @@ class ProductByBarcodeApi(UserLanguageApiView):
         if item is None:
             raise exceptions.NotFound()
         return Response(ProductSerializer(product_data(item)).data)
+
+
+class OfflineSalesSyncApi(OfflineHandoutsSyncApi):
+    __doc__ = OfflineHandoutsSyncApi.__doc__
+
+    def record(self, service: Organisation, user: Any, sent: list[Any]) -> list[Any]:
+        return offline_sales_record(service=service, user=user, sales=sent)
+
+    @extend_schema(
+        request=OfflineHandoutsSyncSerializer,
+        responses={200: OfflineHandoutResultSerializer(many=True)},
+        summary="Send the sales made offline (shop)",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)

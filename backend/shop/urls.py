@@ -16,4 +16,6 @@ urlpatterns = [
     path("counter/sales/", counter.sales_today, name="sales-today"),
     path("counter/sales/<int:pk>/", counter.sale_receipt, name="receipt-of-sale"),
     path("counter/sales/<int:pk>/correct/", counter.sale_correct_view, name="sale-correct"),
+    # The manager records again a sale made offline.
+    path("manage/offline/<int:pk>/sale/", counter.offline_sale_retry_view, name="offline-retry"),
 ]

@@ -15,11 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from comptoir.serializers import many_data
-from counter.api import managed_service, service_param
+from counter.api import counter_of_caller, managed_service, service_param
 from network.api import UserLanguageApiView
 from network.api_policy import api_user
 from network.models import Organisation
 from stock.models import InventoryCount, Lot, Product, StockReceipt
+from stock.offline import HandoutSent
 from stock.selectors import product_lots, stock_alerts, stock_products
 from stock.serializers import (
     AlertsSerializer,
@@ -28,6 +29,8 @@ from stock.serializers import (
     CountSerializer,
     LossSerializer,
     LotSerializer,
+    OfflineHandoutResultSerializer,
+    OfflineHandoutsSyncSerializer,
     PriceSetSerializer,
     ProductCreateSerializer,
     ReceiptLineAddSerializer,
@@ -324,3 +327,53 @@ class StockAlertsApi(UserLanguageApiView):
         service = managed_service(api_user(request), service_param(request))
         alerts = stock_alerts(service, timezone.localdate(), settings.SHOP_DATE_ALERT_DAYS)
         return Response(alerts_data(alerts))
+
+
+class OfflineHandoutsSyncApi(UserLanguageApiView):
+    """Send what a tablet handed over offline (at most 200 at once), after the scans.
+
+    Each is recorded at its real moment, once per idempotency key (a sync cut half-way
+    is sent again whole). One result each, in the order sent: `recorded`; `differs`
+    (recorded, but not as the tablet showed it: the manager sees why); `pending` (not
+    recorded: the shelves no longer hold it, or the scan was a conflict; it waits for
+    the manager); `replayed` (already received); `rejected` (a moment older than 7 days,
+    a bad key: not kept). The shop's and the food-aid point's endpoints say how theirs
+    are recorded.
+    """
+
+    def record(self, service: Organisation, user: Any, sent: list[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    @extend_schema(
+        request=OfflineHandoutsSyncSerializer,
+        responses={200: OfflineHandoutResultSerializer(many=True)},
+    )
+    def post(self, request: Request) -> Response:
+        user = api_user(request)
+        sync = OfflineHandoutsSyncSerializer(data=request.data)
+        sync.is_valid(raise_exception=True)
+        service = counter_of_caller(user, sync.validated_data.get("service"))
+        sent = [
+            HandoutSent(
+                **{
+                    **handout,
+                    # Kept as JSON on the handout: quantities as text, exact.
+                    "lines": [
+                        {"product": line["product"], "quantity": str(line["quantity"])}
+                        for line in handout["lines"]
+                    ],
+                }
+            )
+            for handout in sync.validated_data["handouts"]
+        ]
+        results = {r.idempotency_key: r for r in self.record(service, user, sent)}
+        return Response(
+            [
+                {
+                    "idempotency_key": handout.idempotency_key,
+                    "status": results[handout.idempotency_key].status,
+                    "message": results[handout.idempotency_key].message,
+                }
+                for handout in sent
+            ]
+        )

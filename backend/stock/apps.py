@@ -8,6 +8,7 @@ class StockConfig(AppConfig):
 
     def ready(self) -> None:
         from counter.actions import manager_section_register
-        from stock.views import manager_stock_section
+        from stock.views import manager_offline_section, manager_stock_section
 
+        manager_section_register("offline", manager_offline_section)
         manager_section_register("stock", manager_stock_section)

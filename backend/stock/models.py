@@ -447,3 +447,78 @@ class StockAlertDigest(models.Model):
 
     def __str__(self) -> str:
         return f"stock alerts {self.service_id} {self.day}"
+
+
+class OfflineHandout(models.Model):
+    """A sale or a parcel a tablet handed over while offline, as it arrived on sync.
+
+    One row for each, whatever became of it: its idempotency key makes a sync sent
+    again record nothing twice. The server records it at its real moment (`source`
+    is then the sale or the distribution). When it cannot (the shelves no longer hold
+    it, the scan turned out a conflict), or when what it recorded differs from what the
+    tablet showed (the amount, the budget), the row waits on the manager's home until
+    the manager records it again or settles it with a note. Goods left the shelves:
+    nothing is dropped in silence.
+    """
+
+    class Kind(models.TextChoices):
+        SALE = "sale", _("vente")
+        PARCEL = "parcel", _("colis")
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", _("enregistré")
+        # Recorded, but not as the tablet showed it: for the manager to see.
+        DIFFERS = "differs", _("enregistré avec une différence")
+        # Not recorded: for the manager to record again or settle.
+        PENDING = "pending", _("à régulariser")
+        SETTLED = "settled", _("régularisé")
+
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    kind = models.CharField(_("nature"), max_length=6, choices=Kind.choices)
+    idempotency_key = models.CharField(max_length=64)
+    # The scan this followed, by its key (the visit may not have arrived).
+    visit_key = models.CharField(max_length=64)
+    visit = models.ForeignKey(
+        "counter.Visit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("remis le"))
+    synced_at = models.DateTimeField(_("reçu le"))
+    handed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # As the tablet sent them: [{"product": id, "quantity": "1.000"}] for a sale.
+    lines = models.JSONField(default=list, blank=True)
+    payment = models.CharField(_("paiement"), max_length=6, blank=True)
+    # What the tablet asked the household to pay.
+    amount_asked = models.DecimalField(
+        _("montant demandé"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(_("état"), max_length=8, choices=Status.choices)
+    # The server's sentence: why it could not record it, or how it differs.
+    problem = models.CharField(_("problème"), max_length=400, blank=True)
+    source_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    settled_at = models.DateTimeField(_("régularisé le"), null=True, blank=True)
+    settle_note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("remise hors ligne")
+        verbose_name_plural = _("remises hors ligne")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["service", "status"], name="offline_handout_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "idempotency_key"], name="offline_handout_once_per_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"offline {self.kind} {self.idempotency_key} ({self.status})"

@@ -248,3 +248,47 @@ def alerts_data(alerts: StockAlerts) -> dict[str, Any]:
             for lot in alerts.past_date
         ],
     }
+
+
+# --- what a tablet handed over offline (a sale, a parcel) ---------------------------------
+
+
+class OfflineHandoutLineSerializer(serializers.Serializer[dict[str, Any]]):
+    product = serializers.IntegerField(min_value=1)
+    quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=Decimal(100_000)
+    )
+
+
+class OfflineHandoutSerializer(serializers.Serializer[dict[str, Any]]):
+    idempotency_key = serializers.CharField(max_length=64)
+    visit_key = serializers.CharField(
+        max_length=64, help_text="The idempotency key of the scan this handout followed."
+    )
+    at = serializers.DateTimeField(help_text="When the tablet handed it over.")
+    lines = serializers.ListField(
+        child=OfflineHandoutLineSerializer(), max_length=200, required=False, default=list
+    )
+    payment = serializers.ChoiceField(
+        choices=["cash", "card", "other", "none"], required=False, default=""
+    )
+    amount_asked = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, allow_null=True, default=None
+    )
+
+
+class OfflineHandoutsSyncSerializer(serializers.Serializer[dict[str, Any]]):
+    service = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The counter (collective service id); optional when the caller has one.",
+    )
+    handouts = serializers.ListField(child=OfflineHandoutSerializer(), max_length=200)
+
+
+class OfflineHandoutResultSerializer(serializers.Serializer[dict[str, Any]]):
+    idempotency_key = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["recorded", "differs", "pending", "replayed", "rejected"]
+    )
+    message = serializers.CharField()

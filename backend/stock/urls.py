@@ -16,6 +16,11 @@ urlpatterns = [
         manage.product_barcode_view,
         name="product-barcode",
     ),
+    path(
+        "manage/offline/<int:pk>/settle/",
+        manage.offline_handout_settle_view,
+        name="offline-settle",
+    ),
     path("manage/stock/lots/<int:pk>/loss/", manage.lot_loss_view, name="lot-loss"),
     path("manage/stock/lots/<int:pk>/transfer/", manage.lot_transfer_view, name="lot-transfer"),
     path("manage/stock/receipts/", manage.receipt_start_view, name="receipt-start"),

@@ -1,5 +1,6 @@
 """The manager's stock pages (desktop): catalogue and prices, receipts, counts, losses, alerts."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +30,8 @@ from stock.forms import (
     ReceiptStartForm,
     ServicePriceForm,
 )
-from stock.models import InventoryCount, Lot, PriceBand, Product, StockReceipt
+from stock.models import InventoryCount, Lot, OfflineHandout, PriceBand, Product, StockReceipt
+from stock.offline import offline_handout_settle, offline_handouts_waiting
 from stock.selectors import product_lots, product_movements, stock_alerts, stock_products
 from stock.services import (
     StockRefused,
@@ -58,6 +60,10 @@ def manager_stock_section(request: HttpRequest, service: Organisation) -> SafeSt
         request=request,
     )
     return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
+
+
+# (actor, service, handout id) → the handout, recorded again or still pending.
+OfflineRetry = Callable[..., OfflineHandout]
 
 
 def _service(request: MemberRequest) -> Organisation:
@@ -447,3 +453,49 @@ def count_close_view(request: MemberRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Inventaire clôturé : les écarts sont enregistrés."))
     return redirect("stock:count", pk=count.pk)
+
+
+# --- what tablets handed over offline -----------------------------------------------------
+
+
+def manager_offline_section(request: HttpRequest, service: Organisation) -> SafeString:
+    """The manager's home: sales and parcels made offline that wait on the manager."""
+    waiting = offline_handouts_waiting(service)
+    if not waiting:
+        return mark_safe("")  # noqa: S308  (nothing to show)
+    html = render_to_string(
+        "stock/includes/manager_offline.html", {"handouts": waiting}, request=request
+    )
+    return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def offline_handout_settle_view(request: MemberRequest, pk: int) -> HttpResponse:
+    """Close an offline sale or parcel that waits, with a note."""
+    try:
+        offline_handout_settle(
+            actor=request.user,
+            service=_service(request),
+            handout_id=pk,
+            note=request.POST.get("note", ""),
+        )
+    except StockRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Remise hors ligne régularisée."))
+    return redirect("counter:manager-home")
+
+
+def offline_retry_answer(request: MemberRequest, retry: OfflineRetry, pk: int) -> HttpResponse:
+    """Record a pending offline handout again (the shop's or the food-aid point's way)."""
+    try:
+        handout = retry(actor=request.user, service=_service(request), handout_id=pk)
+    except StockRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if handout.status == OfflineHandout.Status.PENDING:
+            messages.error(request, handout.problem)
+        else:
+            messages.success(request, _("Remise hors ligne enregistrée."))
+    return redirect("counter:manager-home")

@@ -35,20 +35,20 @@ TABLET = {"width": 1280, "height": 800}
 
 # The page's own queue (offline_counter.js), read as the test's witness.
 QUEUE_LENGTH = """() => new Promise((resolve, reject) => {
-  const open = indexedDB.open("comptoir-counter", 1);
+  const open = indexedDB.open("comptoir-counter");
   open.onsuccess = () => {
     const request = open.result.transaction("queue").objectStore("queue").count();
-    request.onsuccess = () => resolve(request.result);
+    request.onsuccess = () => { open.result.close(); resolve(request.result); };
   };
   open.onerror = () => reject(open.error);
 })"""
 LIST_TAKEN = """() => new Promise((resolve) => {
-  const open = indexedDB.open("comptoir-counter", 1);
+  const open = indexedDB.open("comptoir-counter");
   open.onsuccess = () => {
     const db = open.result;
-    if (!db.objectStoreNames.contains("lists")) return resolve(0); // wiped
+    if (!db.objectStoreNames.contains("lists")) { db.close(); return resolve(0); } // wiped
     const request = db.transaction("lists").objectStore("lists").getAll();
-    request.onsuccess = () => resolve(request.result.length);
+    request.onsuccess = () => { db.close(); resolve(request.result.length); };
   };
 })"""
 

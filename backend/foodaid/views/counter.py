@@ -18,11 +18,13 @@ from counter.models import Visit
 from counter.selectors import household_size_at
 from counter.verdict import Verdict
 from foodaid.models import Distribution
+from foodaid.offline import offline_parcel_retry
 from foodaid.selectors import distribution_for_visit, distributions_of_day, parcel_visit
 from foodaid.services import distribution_correct, distribution_record, parcel_preview
 from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
 from stock.services import StockRefused
+from stock.views import offline_retry_answer
 
 COUNTER_ROLES = (Role.VOLUNTEER, Role.MANAGER)
 
@@ -187,3 +189,34 @@ def distribution_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Correction enregistrée : les produits sont revenus en stock."))
     return redirect("foodaid:distribution", pk=pk)
+
+
+def counter_offline_parcel(request: HttpRequest, service: Organisation) -> SafeString | None:
+    """On a food-aid point's counter page: the parcel given offline (offline_parcel.js)."""
+    if service.service_kind != Organisation.ServiceKind.FOOD_AID:
+        return None
+    words = {
+        "parcel_for": _("Colis pour %(band)s :"),
+        "give": _("Donner le colis (hors ligne)"),
+        "given": _("COLIS DONNÉ"),
+        "given_message": _(
+            "Colis gardé sur cette tablette : envoyé au serveur dès le retour de la connexion."
+        ),
+        "no_template": _(
+            "Aucun modèle de colis pour un ménage de %(persons)s personne(s) : "
+            "le gestionnaire doit en créer un."
+        ),
+        "waiting_one": _("%(count)s colis à envoyer"),
+        "waiting_other": _("%(count)s colis à envoyer"),
+    }
+    html = render_to_string(
+        "foodaid/includes/offline_parcel.html", {"words": words}, request=request
+    )
+    return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def offline_parcel_retry_view(request: MemberRequest, pk: int) -> HttpResponse:
+    """The manager records again a parcel given offline that could not be recorded."""
+    return offline_retry_answer(request, offline_parcel_retry, pk)

@@ -292,8 +292,12 @@ def sale_checkout(
     payment: str,
     tendered: Decimal | None = None,
     moment: datetime | None = None,
+    budget_enforced: bool = True,
 ) -> Checkout:
     """Turn an open basket into a sale, once. A paid basket answers with its sale.
+
+    `budget_enforced=False` records a sale that already happened (offline, see
+    `shop.offline`) even past the budget: the goods left and the money changed hands.
 
     Refuses `not_found`, `basket_abandoned`, `basket_empty`, `visit_undone`, `visit_not_today`,
     `not_sold_here`, `out_of_stock`, `over_budget`, `payment_required`,
@@ -337,7 +341,7 @@ def sale_checkout(
         plan = plan_takes(lots_fefo(service, wanted, today, lock=True), wanted, prices)
     refuse_short(plan)
     due = plan.amount_due
-    if budget is not None and due > budget.left:
+    if budget_enforced and budget is not None and due > budget.left:
         _over_budget(budget, due)
     payment, paid, tendered = _payment_settle(service, due, payment, tendered)
     sale = Sale.objects.create(

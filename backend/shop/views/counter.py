@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.csp import wasm_allowed
@@ -18,6 +19,7 @@ from counter.verdict import Verdict
 from network.access import MemberRequest, role_required
 from network.models import Organisation, Role
 from shop.models import Basket, Sale
+from shop.offline import offline_sale_retry
 from shop.selectors import (
     Quote,
     basket_for_counter,
@@ -31,6 +33,7 @@ from shop.selectors import (
 from shop.services import basket_abandon, basket_open, basket_put, sale_checkout, sale_correct
 from shop.services.sales import SHOP_KINDS
 from stock.services import StockRefused
+from stock.views import offline_retry_answer
 
 COUNTER_ROLES = (Role.VOLUNTEER, Role.MANAGER)
 
@@ -272,3 +275,54 @@ def sale_correct_view(request: MemberRequest, pk: int) -> HttpResponse:
             translation.gettext("Correction enregistrée : le stock et le budget sont revenus."),
         )
     return redirect(reverse("shop:receipt-of-sale", kwargs={"pk": sale.pk}))
+
+
+def counter_offline_basket(request: HttpRequest, service: Organisation) -> SafeString | None:
+    """On a shop's counter page: the basket the tablet fills offline (offline_basket.js)."""
+    if service.service_kind not in SHOP_KINDS:
+        return None
+    words = {
+        "open": _("Panier (hors ligne)"),
+        "basket": _("Panier"),
+        "person_one": _("personne"),
+        "person_other": _("personnes"),
+        "barcode": _("Code-barres scanné ou tapé"),
+        "add": _("Ajouter"),
+        "in_stock": _("%(count)s en stock"),
+        "empty": _("Scannez ou touchez un produit pour commencer."),
+        "one_less": _("Un de moins"),
+        "one_more": _("Un de plus"),
+        "market_total": _("Valeur au prix du marché"),
+        "aid": _("Aide donnée"),
+        "due": _("À payer"),
+        "cash": _("En espèces (arrondi à 5 cents)"),
+        "budget_left": _("Budget restant après ce panier"),
+        "pay_cash": _("Espèces"),
+        "pay_card": _("Carte"),
+        "pay_other": _("Autre"),
+        "pay_none": _("Valider (rien à payer)"),
+        "abandon": _("Abandonner ce panier"),
+        "unknown_barcode": _("Code-barres inconnu ici : touchez le produit dans la liste."),
+        "out_of_stock": _("%(product)s : plus assez en stock (%(available)s disponible)."),
+        "over_budget": _(
+            "Budget dépassé : il reste %(left)s pour la période et ce panier ferait %(amount)s. Retirez un article."
+        ),
+        "weighed": _("Pesé (%(unit)s)"),
+        "quantity_invalid": _("Indiquez une quantité en chiffres."),
+        "sold": _("VENDU"),
+        "sold_message": _(
+            "Vente gardée sur cette tablette : envoyée au serveur dès le retour de la connexion."
+        ),
+        "paid": _("Payé : %(amount)s"),
+        "waiting_one": _("%(count)s vente à envoyer"),
+        "waiting_other": _("%(count)s ventes à envoyer"),
+    }
+    html = render_to_string("shop/includes/offline_basket.html", {"words": words}, request=request)
+    return mark_safe(html)  # noqa: S308  (a template's output, escaped there)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def offline_sale_retry_view(request: MemberRequest, pk: int) -> HttpResponse:
+    """The manager records again a sale made offline that could not be recorded."""
+    return offline_retry_answer(request, offline_sale_retry, pk)

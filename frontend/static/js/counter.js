@@ -29,7 +29,8 @@
   function ready() {
     input.value = "";
     if (!document.activeElement || !document.activeElement.matches("[data-keep-focus]")) {
-      input.focus({ preventScroll: true });
+      // A screen drawn over the verdict (the basket offline) may have its own scan field.
+      (document.querySelector("[data-scan-field]") || input).focus({ preventScroll: true });
     }
   }
 
@@ -139,6 +140,7 @@
     form,
     input,
     verdictShown,
+    freshKey,
     scanDone() {
       if (keyField) keyField.value = freshKey();
       const meals = form.querySelector("[name=units]");

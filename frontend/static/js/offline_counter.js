@@ -5,6 +5,9 @@
 // rules leave), and queued with its idempotency key and its moment. The queue lives in
 // IndexedDB, so a reload or a closed tablet loses nothing; it is sent in order when
 // the server answers again, and sending it twice records nothing twice.
+// What follows an accepted scan at a shop or a food-aid point (a sale, a parcel) is
+// drawn by offline_basket.js and offline_parcel.js through window.ComptoirOffline, and
+// queued here as a handout, sent after the scans.
 (() => {
   const configElement = document.getElementById("offline-config");
   const counter = window.ComptoirCounter;
@@ -22,13 +25,21 @@
 
   // --- IndexedDB: the day's list, the queue, the cards this tablet served offline ------
   const database = new Promise((resolve, reject) => {
-    const request = indexedDB.open("comptoir-counter", 1);
+    const request = indexedDB.open("comptoir-counter", 2);
     request.onupgradeneeded = () => {
       const db = request.result;
-      db.createObjectStore("lists"); // "<service>:<user>" -> the day's list
-      db.createObjectStore("queue", { keyPath: "idempotency_key" });
-      db.createObjectStore("served"); // "<service>:<pass id>" -> moment accepted here
-      db.createObjectStore("state"); // "offline_since" -> ISO moment
+      const stores = {
+        lists: undefined, // "<service>:<user>" -> the day's list
+        queue: { keyPath: "idempotency_key" }, // the scans
+        // "<service>:<pass id>" -> moment accepted here; "sold:<service>:<product>" ->
+        // quantity sold here; "spent:<service>:<pass id>" -> cents spent here
+        served: undefined,
+        state: undefined, // "offline_since" -> ISO moment
+        handouts: { keyPath: "idempotency_key" }, // sales and parcels, after their scan
+      };
+      for (const [name, options] of Object.entries(stores)) {
+        if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, options);
+      }
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -98,20 +109,32 @@
   // Online with scans still waiting (the server answered an error): try again.
   setInterval(() => { if (!offline && storageOk) drain(); }, RETRY_MS);
 
+  async function waitingHere(name) {
+    return (await all(name)).filter((item) => item.service === config.service);
+  }
+
   async function showBanner() {
-    const waiting = (await all("queue")).filter((scan) => scan.service === config.service).length;
+    const waiting = (await waitingHere("queue")).length;
+    const handouts = await waitingHere("handouts");
     // What waits, for the logout's warning and the browser tests.
-    document.documentElement.dataset.offlineWaiting = String(waiting);
+    document.documentElement.dataset.offlineWaiting = String(waiting + handouts.length);
+    const said = [];
+    if (waiting || !handouts.length) {
+      said.push(waiting === 0
+        ? words.nothing_waiting
+        : fill(waiting === 1 ? words.waiting_one : words.waiting_other, { count: waiting }));
+    }
+    for (const [kind, kindWords] of Object.entries(api.kindWords)) {
+      const count = handouts.filter((handout) => handout.kind === kind).length;
+      if (count) said.push(fill(count === 1 ? kindWords.one : kindWords.other, { count }));
+    }
     if (!offline) {
-      // Back online: the banner stays while scans still wait to be sent.
-      banner.hidden = waiting === 0;
-      banner.textContent = fill(waiting === 1 ? words.waiting_one : words.waiting_other, { count: waiting });
+      // Back online: the banner stays while something still waits to be sent.
+      banner.hidden = waiting + handouts.length === 0;
+      banner.textContent = said.join(" · ");
       return;
     }
-    const count = waiting === 0
-      ? words.nothing_waiting
-      : fill(waiting === 1 ? words.waiting_one : words.waiting_other, { count: waiting });
-    banner.textContent = `${fill(words.offline_since, { time: clock(offlineSince) })} · ${count}`;
+    banner.textContent = [fill(words.offline_since, { time: clock(offlineSince) }), ...said].join(" · ");
     banner.hidden = false;
   }
 
@@ -143,9 +166,11 @@
       if (!response.ok) return;
       const list = await response.json();
       await write("lists", list, listKey);
-      // The server's list now counts what this tablet served and sent, unless some of it
-      // still waits in the queue.
-      if ((await all("queue")).length === 0) await clear("served");
+      // The server's list now counts what this tablet served, sold and sent, unless some
+      // of it still waits in the queue.
+      if ((await all("queue")).length === 0 && (await all("handouts")).length === 0) {
+        await clear("served");
+      }
     } catch (error) {
       if (error instanceof TypeError) await goOffline(); // fetch's "no network"
     }
@@ -249,6 +274,7 @@
     }
     section.append(element("p", "verdict-offline", words.decided_offline));
     old.replaceWith(section);
+    if (verdict.accepted) api.onAccepted.forEach((hook) => hook(section, verdict));
     counter.verdictShown();
   }
 
@@ -265,6 +291,7 @@
       units,
     });
     if (verdict.accepted) await write("served", now.toISOString(), `${config.service}:${verdict.passId}`);
+    verdict.visitKey = key;
     show(verdict);
     await showBanner();
     counter.scanDone();
@@ -351,6 +378,32 @@
         }
         waiting = waiting.slice(batch.length);
       }
+      // Then what followed the scans (a sale needs its visit recorded first).
+      let handouts = (await waitingHere("handouts")).sort((a, b) => a.at.localeCompare(b.at));
+      while (handouts.length) {
+        const url = handouts[0].sync_url;
+        const batch = handouts.filter((handout) => handout.sync_url === url).slice(0, SYNC_BATCH);
+        const response = await fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify({
+            service: config.service,
+            handouts: batch.map(({ idempotency_key, visit_key, at, lines, payment, amount_asked }) => ({
+              idempotency_key, visit_key, at, lines, payment, amount_asked,
+            })),
+          }),
+        });
+        if (!response.ok) return; // kept: sent again at the next online moment
+        for (const result of await response.json()) {
+          // Kept on the server whatever its status: what it could not record waits there
+          // for the manager.
+          if (result.status === "rejected") console.warn("Offline handout rejected", result);
+          await remove("handouts", result.idempotency_key);
+        }
+        const sent = new Set(batch.map((handout) => handout.idempotency_key));
+        handouts = handouts.filter((handout) => !sent.has(handout.idempotency_key));
+      }
     } catch (error) {
       if (error instanceof TypeError) await goOffline(); // fetch's "no network"
     } finally {
@@ -366,14 +419,53 @@
       if (logout.dataset.cleared) return;
       event.preventDefault();
       if (!offline) await drain();
-      const waiting = (await all("queue")).length;
+      const waiting = (await all("queue")).length + (await all("handouts")).length;
       if (waiting && !window.confirm(fill(words.logout_waiting, { count: waiting }))) return;
-      await Promise.all([clear("lists"), clear("served"), clear("queue"), clear("state")]);
+      await Promise.all([
+        clear("lists"), clear("served"), clear("queue"), clear("state"), clear("handouts"),
+      ]);
       logout.dataset.cleared = "1";
       logout.submit();
     });
   });
-  window.ComptoirOffline = true; // this page guards its own logout (above)
+  // For the screens that follow an accepted scan offline (offline_basket.js,
+  // offline_parcel.js); its presence also tells comptoir.js that this page guards its
+  // own logout (above).
+  const api = {
+    config,
+    onAccepted: [], // (verdict section, verdict) -> draws its button
+    kindWords: {}, // handout kind -> { one, other }: "%(count)s ventes à envoyer"
+    read,
+    write,
+    element,
+    fill,
+    clock,
+    list: () => dayList(new Date()),
+    // A sale or a parcel, queued after its scan and sent after the scans.
+    async queueHandout(kind, syncUrl, visitKey, handout) {
+      await write("handouts", {
+        ...handout,
+        kind,
+        sync_url: syncUrl,
+        service: config.service,
+        visit_key: visitKey,
+        idempotency_key: counter.freshKey(),
+        at: new Date().toISOString(),
+      });
+      await showBanner();
+    },
+    ready() {
+      const live = document.getElementById("counter-live");
+      const old = live && live.querySelector(".verdict");
+      if (!old) return;
+      const section = element("section", "verdict verdict-ready");
+      section.setAttribute("role", "status");
+      section.append(element("p", "verdict-title", words.ready));
+      old.replaceWith(section);
+      counter.scanDone();
+    },
+  };
+  window.ComptoirOffline = api;
 
   // --- start: the app shell, then the list or offline ----------------------------------
   async function keepAppShell() {

@@ -1,0 +1,133 @@
+# ruff: noqa: F811  (the shop fixture, imported, is a parameter name)
+"""In a real browser, the sale and the parcel when the network drops: the basket is filled
+from the day's list (prices, stock, budget), paid, kept through a reload, and recorded by
+the server when the connection returns; a food-aid point gives its parcel the same way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from foodaid.models import Distribution
+from foodaid.services import parcel_template_set
+from network.models import Organisation
+from passes.selectors import pass_token
+from shop.models import Sale
+from stock.models import OfflineHandout
+from tests.e2e.helpers_passes import (
+    ARTIFACTS,
+    assert_no_csp_errors,
+    assessment_reasons,  # noqa: F401  (fixture)
+    pass_keys,  # noqa: F401  (fixture)
+)
+from tests.e2e.test_offline_counter import scan, tablet
+from tests.e2e.test_sale import MILK_EAN, RICE_EAN, shop  # noqa: F401  (fixture)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("pass_keys", "assessment_reasons"),
+]
+D = Decimal
+
+
+def test_a_basket_filled_and_paid_offline_is_recorded_when_the_network_returns(
+    browser,
+    live_server,
+    shop,
+):
+    context, page = tablet(browser, live_server)
+    context.set_offline(True)
+    banner = page.locator("[data-offline-banner]")
+
+    verdict = scan(page, pass_token(access_pass=shop["pass"]))
+    expect(verdict).to_have_attribute("data-verdict", "accepted")
+    page.click("[data-offline-basket-open]")
+    basket = page.locator("[data-offline-basket]")
+    expect(basket).to_contain_text("Aïcha")
+    expect(page.locator("[data-offline-barcode]")).to_be_focused()
+
+    # A hand scanner types the product's code and Enter; tiles and + add more.
+    for code in (RICE_EAN, RICE_EAN):
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+    expect(basket.locator('[data-line="Riz 1 kg"] [data-qty]')).to_have_text("2")
+    page.click('[data-offline-product="Savon de Marseille"]')
+    page.keyboard.type("5400000000003")
+    page.keyboard.press("Enter")
+    expect(basket.locator("[data-basket-error]")).to_contain_text("Code-barres inconnu")
+    for _ in range(4):
+        page.keyboard.type(MILK_EAN)
+        page.keyboard.press("Enter")
+    expect(basket.locator("[data-basket-error]")).to_contain_text("plus assez en stock (3")
+    expect(basket.locator('[data-line="Lait demi-écrémé 1 l"] [data-qty]')).to_have_text("3")
+    page.click('[data-line="Lait demi-écrémé 1 l"] [aria-label="Un de moins"]')
+    # 2 × 0.60 + 0.75 + 2 × 0.30 = 2.55 €; the market value 2 × 2.19 + 2.49 + 2 × 1.05.
+    expect(basket.locator("[data-amount-due]")).to_have_text("2,55\xa0€")
+    expect(basket.locator("[data-market-total]")).to_have_text("8,97\xa0€")
+    expect(basket.locator("[data-budget-left]")).to_contain_text("€")
+    page.screenshot(path=str(ARTIFACTS / "offline-basket.png"))
+    page.click("[data-pay=cash]")
+
+    sold = page.locator("[data-offline-sale]")
+    expect(sold).to_contain_text("VENDU")
+    expect(sold).to_contain_text("2,55")
+    expect(banner).to_contain_text("1 scan à envoyer · 1 vente à envoyer")
+    page.reload()
+    expect(banner).to_contain_text("1 scan à envoyer · 1 vente à envoyer")
+    assert Sale.objects.count() == 0
+
+    context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=15000)
+    sale = Sale.objects.get()
+    assert sale.amount_due == D("2.55") and sale.payment == "cash"
+    assert sale.visit.offline and sale.visit.access_pass_id == shop["pass"].pk
+    assert sorted((line.product.name, line.quantity) for line in sale.lines.all()) == [
+        ("Lait demi-écrémé 1 l", D(2)),
+        ("Riz 1 kg", D(2)),
+        ("Savon de Marseille", D(1)),
+    ]
+    assert OfflineHandout.objects.get().status == "recorded"
+    assert_no_csp_errors(page)
+    context.close()
+
+
+def test_a_parcel_given_offline_is_recorded_when_the_network_returns(
+    browser,
+    live_server,
+    shop,
+    service_s,
+    manager_s,
+):
+    Organisation.objects.filter(pk=service_s.pk).update(service_kind="food_aid")
+    service_s.refresh_from_db()
+    parcel_template_set(
+        actor=manager_s,
+        service=service_s,
+        min_persons=1,
+        max_persons=None,
+        lines={shop["Riz 1 kg"].pk: D(2), shop["Savon de Marseille"].pk: D(1)},
+    )
+    context, page = tablet(browser, live_server)
+    context.set_offline(True)
+
+    verdict = scan(page, pass_token(access_pass=shop["pass"]))
+    parcel = verdict.locator("[data-offline-parcel]")
+    expect(parcel).to_contain_text("2 pièce · Riz 1 kg")
+    page.screenshot(path=str(ARTIFACTS / "offline-parcel.png"))
+    page.click("[data-offline-parcel-give]")
+    expect(page.locator("[data-offline-parcel-given]")).to_contain_text("COLIS DONNÉ")
+    banner = page.locator("[data-offline-banner]")
+    expect(banner).to_contain_text("1 colis à envoyer")
+
+    context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=15000)
+    given = Distribution.objects.get()
+    assert given.visit.offline
+    assert sorted((line.product.name, line.quantity) for line in given.lines.all()) == [
+        ("Riz 1 kg", D(2)),
+        ("Savon de Marseille", D(1)),
+    ]
+    context.close()
