@@ -123,6 +123,10 @@ def _offline_config(service: Organisation, user_id: int) -> dict[str, Any]:
                 "Décidé hors ligne, sur cette tablette : envoyé au serveur dès le retour "
                 "de la connexion."
             ),
+            "accepted_online": _(
+                "Accepté en ligne avant la coupure : la suite se fait sur cette tablette et "
+                "part au serveur dès le retour de la connexion."
+            ),
             "offline_since": _("Hors ligne depuis %(time)s"),
             "waiting_one": _("%(count)s scan à envoyer"),
             "waiting_other": _("%(count)s scans à envoyer"),

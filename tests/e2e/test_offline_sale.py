@@ -16,6 +16,7 @@ from network.models import Organisation
 from passes.selectors import pass_token
 from shop.models import Sale
 from stock.models import OfflineHandout
+from tests.e2e.helpers_counter import scan_by_hand
 from tests.e2e.helpers_passes import (
     ARTIFACTS,
     assert_no_csp_errors,
@@ -91,6 +92,33 @@ def test_a_basket_filled_and_paid_offline_is_recorded_when_the_network_returns(
     ]
     assert OfflineHandout.objects.get().status == "recorded"
     assert_no_csp_errors(page)
+    context.close()
+
+
+def test_a_basket_opened_after_the_network_dropped_is_filled_on_the_tablet(
+    browser, live_server, shop
+):
+    context, page = tablet(browser, live_server)
+    scan_by_hand(page, pass_token(access_pass=shop["pass"]))
+    expect(page.locator("[data-verdict=accepted]:not([data-offline])")).to_be_visible()
+
+    context.set_offline(True)  # the Wi-Fi drops between the verdict and the basket
+    page.click("[data-open-basket]")
+    # The verdict again, as the tablet knows it, with the basket it can fill offline.
+    verdict = page.locator("[data-verdict=accepted][data-offline]")
+    expect(verdict).to_contain_text("Accepté en ligne avant la coupure")
+    page.click("[data-offline-basket-open]")
+
+    basket = page.locator("[data-offline-basket]")
+    expect(basket).to_contain_text("Aïcha")
+    page.click('[data-offline-product="Riz 1 kg"]')
+    page.click("[data-pay=card]")
+    expect(page.locator("[data-offline-sale]")).to_contain_text("0,60")
+    context.set_offline(False)
+    expect(page.locator("[data-offline-banner]")).to_be_hidden(timeout=15000)
+    sale = Sale.objects.get()
+    assert sale.amount_due == D("0.60") and sale.payment == "card"
+    assert not sale.visit.offline  # the visit was recorded online; only the sale waited
     context.close()
 
 

@@ -11,8 +11,10 @@ from counter.services import visit_record
 from passes.selectors import pass_token
 from passes.services import pass_issue
 from shop.models import Sale
+from shop.offline import offline_sales_record
 from shop.services import basket_open, basket_put, sale_checkout
-from stock.models import Lot, StockMovement
+from stock.models import Lot, OfflineHandout, StockMovement
+from stock.offline import HandoutSent
 from stock.services import StockRefused, stock_check
 from tests.concurrency import run_together
 from tests.factories import assess, convention_make, household_make
@@ -252,4 +254,68 @@ def test_a_lot_emptied_while_a_checkout_waits_for_it_sends_it_to_the_next_lot(
         D(0),
         D(4),
     ]
+    assert stock_check() == []
+
+
+def offline_sale(visit, product, key=None):
+    """A sale a tablet made offline after `visit`, as the sync receives it."""
+    return HandoutSent(
+        idempotency_key=key or uuid.uuid4().hex,
+        visit_key=visit.idempotency_key,
+        at=visit.at + timedelta(minutes=1),
+        lines=[{"product": product.pk, "quantity": "1"}],
+        payment="card",
+    )
+
+
+def test_ten_tablets_syncing_offline_sales_of_the_last_five_units_record_five(
+    postgres,
+    frozen_day,
+    pass_keys,
+    open_s,
+    catalogue,
+    service_s,
+    volunteer_s,
+    social_worker_a,
+    partner_a,
+):
+    Lot.objects.filter(product=catalogue["oil"]).update(on_hand=D(5))  # as received: 5
+    visits = [
+        accepted_visit(service_s, volunteer_s, access_pass)
+        for access_pass in passes_for(10, social_worker_a, partner_a, service_s)
+    ]
+
+    results = run_together(
+        10,
+        lambda i: (
+            offline_sales_record(
+                service=service_s,
+                user=volunteer_s,
+                sales=[offline_sale(visits[i], catalogue["oil"])],
+            )[0].status
+        ),
+    )
+
+    # Nothing lost: five sales, five waiting for the manager; never below zero.
+    assert sorted(results) == ["pending"] * 5 + ["recorded"] * 5, results
+    assert Sale.objects.count() == 5
+    assert OfflineHandout.objects.count() == 10
+    assert Lot.objects.get(product=catalogue["oil"]).on_hand == 0
+    assert stock_check() == []
+
+
+def test_one_offline_sale_synced_twice_at_once_is_recorded_once(
+    postgres, frozen_day, pass_keys, open_s, catalogue, service_s, volunteer_s, visit_a
+):
+    sent = offline_sale(visit_a, catalogue["oil"])
+
+    results = run_together(
+        2,
+        lambda i: offline_sales_record(service=service_s, user=volunteer_s, sales=[sent])[0].status,
+    )
+
+    assert sorted(results) == ["recorded", "replayed"], results
+    assert Sale.objects.count() == 1
+    assert OfflineHandout.objects.get().status == "recorded"
+    assert Lot.objects.get(product=catalogue["oil"]).on_hand == 4
     assert stock_check() == []

@@ -284,6 +284,10 @@ def counter_offline_basket(request: HttpRequest, service: Organisation) -> SafeS
     words = {
         "open": _("Panier (hors ligne)"),
         "basket": _("Panier"),
+        "offline_note": _(
+            "Hors ligne : prix et stock du dernier relevé, moins ce que cette tablette a "
+            "vendu depuis."
+        ),
         "person_one": _("personne"),
         "person_other": _("personnes"),
         "barcode": _("Code-barres scanné ou tapé"),

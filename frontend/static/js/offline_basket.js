@@ -142,6 +142,7 @@
       const title = element("h2", "basket-title", `${words.basket} · `);
       title.append(element("strong", "", verdict.firstName), ` · ${verdict.size} ${persons}`);
       section.append(title);
+      section.append(element("p", "offline-basket-note", words.offline_note));
       if (error) {
         const alert = element("p", "basket-error", error);
         alert.setAttribute("role", "alert");

@@ -272,7 +272,7 @@
       verdict.allowances.forEach((text) => list.append(element("li", "", text)));
       section.append(list);
     }
-    section.append(element("p", "verdict-offline", words.decided_offline));
+    section.append(element("p", "verdict-offline", verdict.online ? words.accepted_online : words.decided_offline));
     old.replaceWith(section);
     if (verdict.accepted) api.onAccepted.forEach((hook) => hook(section, verdict));
     counter.verdictShown();
@@ -328,8 +328,12 @@
   });
 
   // An accepted card online: the list learns it at once, in case the network drops now.
+  let lastOnline = null; // the last card accepted online: its pass and its scan's key
   document.body.addEventListener("htmx:beforeRequest", (event) => {
-    if (event.detail.elt === form) form.dataset.sentCode = input.value.trim();
+    if (event.detail.elt !== form) return;
+    form.dataset.sentCode = input.value.trim();
+    form.dataset.sentKey = keyField.value;
+    lastOnline = null;
   });
   document.body.addEventListener("htmx:afterSwap", async () => {
     const verdict = document.querySelector("[data-verdict]");
@@ -339,8 +343,42 @@
     const card = await window.ComptoirCard.read(form.dataset.sentCode, list.keys);
     if (card.claims && !card.claims.voucher) {
       await write("served", new Date().toISOString(), `${config.service}:${card.claims.id}`);
+      const entry = list.passes[String(card.claims.id)];
+      if (entry && !entry.refusal) {
+        lastOnline = {
+          passId: card.claims.id, visitKey: form.dataset.sentKey, firstName: entry.name, size: entry.size,
+        };
+      }
     }
   });
+
+  // From an online verdict to its basket or parcel: when the network has gone meanwhile,
+  // the tablet's own screen (offline_basket.js, offline_parcel.js) instead of a page
+  // that cannot load. The visit is on the server already; what follows is queued.
+  async function reachable() {
+    try {
+      const response = await fetch(config.ping_url, { cache: "no-store", signal: AbortSignal.timeout(3000) });
+      return response.ok;
+    } catch (error) {
+      return false;
+    }
+  }
+  document.addEventListener("click", async (event) => {
+    const action = event.target.closest(
+      "#counter-live .verdict:not([data-offline]) .verdict-action :is(a, button)",
+    );
+    if (!action || !storageOk || action.dataset.checked) return;
+    event.preventDefault();
+    if (!offline && (await reachable())) {
+      action.dataset.checked = "1"; // the server answers: on to its page
+      action.click();
+      return;
+    }
+    await goOffline();
+    if (lastOnline) {
+      show({ ...lastOnline, accepted: true, reason: "", message: words.accepted_message, online: true });
+    }
+  }, true);
 
   // --- the queue, sent in order when the server answers -------------------------------
   let draining = false;
