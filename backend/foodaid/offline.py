@@ -24,7 +24,7 @@ from foodaid.selectors import parcel_templates
 from foodaid.services import distribution_record
 from network.models import Organisation, User
 from network.rules import RuleSnapshot
-from stock.models import OfflineHandout
+from stock.models import OfflineHandout, Product
 from stock.offline import (
     HandoutRecorder,
     HandoutResult,
@@ -53,7 +53,10 @@ def offline_parcels(
                     {
                         "name": line.product.name,
                         "quantity": str(plain(line.quantity)),
-                        "unit": line.product.get_unit_display(),
+                        # Pieces are counted (« 2 × »), kilos and litres named.
+                        "unit": ""
+                        if line.product.unit == Product.Unit.PIECE
+                        else line.product.get_unit_display(),
                     }
                     for line in template.lines.all()
                 ],

@@ -23,12 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.errors import DomainError, ErrorKind
+from comptoir.money import plain
 from counter.models import Visit
 from counter.offline import offline_moment_checked
 from counter.services import idempotency_key_check
 from network.audit import audit_record
 from network.models import Organisation, User
-from stock.models import OfflineHandout
+from stock.models import OfflineHandout, Product
 from stock.services.common import reason_clean, refuse, require_service_manage
 
 # Records a handout after `visit`, at `moment`: (its sale or distribution, a sentence
@@ -222,9 +223,17 @@ def offline_handout_settle(
     return handout
 
 
-def offline_handouts_waiting(service: Organisation) -> list[OfflineHandout]:
-    """What the manager has to look at: handouts not recorded, or recorded differently."""
-    return list(
+@dataclass(frozen=True)
+class HandoutWaiting:
+    handout: OfflineHandout
+    # What the tablet handed over, in words: « 2 × Lait demi-écrémé 1 l, 1 × Riz 1 kg ».
+    lines_said: str
+
+
+def offline_handouts_waiting(service: Organisation) -> list[HandoutWaiting]:
+    """What the manager has to look at: handouts not recorded, or recorded differently,
+    with what the tablet handed over (two queries)."""
+    handouts = list(
         OfflineHandout.objects.filter(
             service=service,
             status__in=[OfflineHandout.Status.PENDING, OfflineHandout.Status.DIFFERS],
@@ -232,3 +241,15 @@ def offline_handouts_waiting(service: Organisation) -> list[OfflineHandout]:
         .select_related("handed_by", "visit__access_pass__household")
         .order_by("at", "id")
     )
+    ids = {int(line["product"]) for handout in handouts for line in handout.lines}
+    names = dict(Product.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return [
+        HandoutWaiting(
+            handout,
+            ", ".join(
+                f"{plain(Decimal(line['quantity']))} × {names.get(int(line['product']), '?')}"
+                for line in handout.lines
+            ),
+        )
+        for handout in handouts
+    ]

@@ -16,11 +16,12 @@ from network.models import Organisation
 from passes.selectors import pass_token
 from shop.models import Sale
 from stock.models import OfflineHandout
-from tests.e2e.helpers_counter import scan_by_hand
+from tests.e2e.helpers_counter import pass_for, scan_by_hand
 from tests.e2e.helpers_passes import (
     ARTIFACTS,
     assert_no_csp_errors,
     assessment_reasons,  # noqa: F401  (fixture)
+    log_in,
     pass_keys,  # noqa: F401  (fixture)
 )
 from tests.e2e.test_offline_counter import scan, tablet
@@ -122,6 +123,45 @@ def test_a_basket_opened_after_the_network_dropped_is_filled_on_the_tablet(
     context.close()
 
 
+def test_two_tablets_selling_the_last_milk_offline_leave_one_sale_for_the_manager(
+    browser, live_server, shop, social_worker_a, partner_a, manager_s
+):
+    basile = pass_for(social_worker_a, partner_a, shop["pass"].convention, "Basile")
+    sellers = []
+    for access_pass, milk in ((shop["pass"], 3), (basile, 2)):
+        context, page = tablet(browser, live_server)
+        context.set_offline(True)
+        scan(page, pass_token(access_pass=access_pass))
+        page.click("[data-offline-basket-open]")
+        for _ in range(milk):
+            page.click('[data-offline-product="Lait demi-écrémé 1 l"]')
+        page.click("[data-pay=cash]")
+        expect(page.locator("[data-offline-sale]")).to_be_visible()
+        sellers.append((context, page))
+    for context, page in sellers:  # the first tablet's sale arrives first
+        context.set_offline(False)
+        expect(page.locator("[data-offline-banner]")).to_be_hidden(timeout=15000)
+        context.close()
+    assert Sale.objects.count() == 1
+    assert OfflineHandout.objects.get(status="pending").visit.access_pass == basile
+
+    context = browser.new_context(locale="fr-BE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, live_server.url, "man.s", "manager")
+    page.goto(live_server.url + "/manage/")
+    panel = page.locator("[data-offline-handouts]")
+    expect(panel).to_contain_text("1 remise hors ligne à régulariser")
+    expect(panel).to_contain_text("Basile")
+    expect(panel).to_contain_text("plus assez en stock (0 disponible)")
+    panel.screenshot(path=str(ARTIFACTS / "offline-handouts-manager.png"))
+    page.fill("[data-offline-handout] input[name=note]", "Inventaire du lait ajusté")
+    page.click("[data-offline-settle]")
+    expect(page.locator("body")).to_contain_text("Remise hors ligne régularisée.")
+    expect(page.locator("[data-offline-handouts]")).to_have_count(0)
+    assert OfflineHandout.objects.get(visit__access_pass=basile).status == "settled"
+    context.close()
+
+
 def test_a_parcel_given_offline_is_recorded_when_the_network_returns(
     browser,
     live_server,
@@ -143,7 +183,7 @@ def test_a_parcel_given_offline_is_recorded_when_the_network_returns(
 
     verdict = scan(page, pass_token(access_pass=shop["pass"]))
     parcel = verdict.locator("[data-offline-parcel]")
-    expect(parcel).to_contain_text("2 pièce · Riz 1 kg")
+    expect(parcel).to_contain_text("2 × Riz 1 kg")
     page.screenshot(path=str(ARTIFACTS / "offline-parcel.png"))
     page.click("[data-offline-parcel-give]")
     expect(page.locator("[data-offline-parcel-given]")).to_contain_text("COLIS DONNÉ")

@@ -74,8 +74,8 @@ def test_the_days_list_carries_the_parcel_templates(device, template):
                 "max": None,
                 "band": "1 personne et plus",
                 "lines": [
-                    {"name": "Huile de tournesol 1 l", "quantity": "2", "unit": "pièce"},
-                    {"name": "Langes taille 4", "quantity": "1", "unit": "pièce"},
+                    {"name": "Huile de tournesol 1 l", "quantity": "2", "unit": ""},
+                    {"name": "Langes taille 4", "quantity": "1", "unit": ""},
                 ],
             }
         ],

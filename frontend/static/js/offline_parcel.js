@@ -26,9 +26,13 @@
     const box = element("div", "offline-parcel");
     box.dataset.offlineParcel = "";
     box.append(element("p", "offline-parcel-title", fill(words.parcel_for, { band: template.band })));
+    const number = new Intl.NumberFormat(document.documentElement.lang || "fr");
     const contents = element("ul", "verdict-allowances");
-    template.lines.forEach((line) => contents.append(element("li", "", `${line.quantity} ${line.unit} · ${line.name}`)));
-    box.append(contents);
+    template.lines.forEach((line) => {
+      const quantity = number.format(Number(line.quantity));
+      // « 2 × Riz 1 kg », « 1,5 kg · Pommes »
+      contents.append(element("li", "", line.unit ? `${quantity} ${line.unit} · ${line.name}` : `${quantity} × ${line.name}`));
+    });
     const give = element("button", "verdict-action-button", words.give);
     give.type = "button";
     give.dataset.offlineParcelGive = "";
@@ -46,7 +50,8 @@
       section.replaceWith(done);
       window.ComptoirCounter.scanDone();
     });
-    box.append(give);
+    // The button first: on a small screen it stays in view above a long list.
+    box.append(give, contents);
     place.before(box);
   });
 })();
