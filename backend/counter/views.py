@@ -134,8 +134,8 @@ def _offline_config(service: Organisation, user_id: int) -> dict[str, Any]:
             "person_one": _("personne"),
             "person_other": _("personnes"),
             "logout_waiting": _(
-                "%(count)s scans faits hors ligne ne sont pas encore envoyés. En quittant, "
-                "ils seront perdus. Quitter quand même ?"
+                "%(count)s scans, ventes ou colis faits hors ligne ne sont pas encore envoyés. "
+                "En quittant, ils seront perdus. Quitter quand même ?"
             ),
         },
     }

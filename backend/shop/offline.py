@@ -34,7 +34,7 @@ from shop.models import BasketLine, Sale
 from shop.pricing import CASH_ROUNDING
 from shop.selectors import budget_for, shop_offer
 from shop.services.sales import SHOP_KINDS, basket_open, sale_checkout
-from stock.models import Barcode, OfflineHandout
+from stock.models import Barcode, OfflineHandout, Product
 from stock.offline import (
     HandoutRecorder,
     HandoutResult,
@@ -42,6 +42,7 @@ from stock.offline import (
     offline_handout_retry,
     offline_handouts_record,
 )
+from stock.services.common import refuse
 
 
 def offline_catalogue(
@@ -113,27 +114,33 @@ def _budgets_left(
 
 def _sale_recorder(service: Organisation, user: User) -> HandoutRecorder:
     def record(handout: OfflineHandout, visit: Visit, moment: datetime) -> tuple[Model, str]:
+        wanted = {int(line["product"]): Decimal(line["quantity"]) for line in handout.lines}
+        known = set(Product.objects.filter(pk__in=list(wanted)).values_list("pk", flat=True))
+        if unknown := sorted(set(wanted) - known):
+            refuse(
+                _(
+                    "Produit inconnu ici (n° %(product)s) : la liste de la tablette était-elle "
+                    "d'un autre service ?"
+                )
+                % {"product": unknown[0]},
+                code="unknown_product",
+            )
         basket = basket_open(actor=user, service=service, visit_id=visit.pk, moment=moment)
         # The basket as the tablet had it (one left open online is replaced).
         BasketLine.objects.filter(basket=basket).delete()
         BasketLine.objects.bulk_create(
-            BasketLine(
-                basket=basket,
-                product_id=int(line["product"]),
-                quantity=Decimal(line["quantity"]),
-                added_at=moment,
-            )
-            for line in handout.lines
+            BasketLine(basket=basket, product_id=product_id, quantity=quantity, added_at=moment)
+            for product_id, quantity in wanted.items()
         )
-        # "none" when the tablet counted nothing to pay; the server may count otherwise.
-        payment = handout.payment if handout.payment != Sale.Payment.NONE else Sale.Payment.OTHER
         sale = sale_checkout(
             actor=user,
             service=service,
             basket_id=basket.pk,
-            payment=payment,
+            payment=handout.payment or Sale.Payment.OTHER,
             moment=moment,
             budget_enforced=False,
+            # What changed hands is what the tablet asked, whatever the server counts.
+            paid_offline=handout.amount_asked,
         ).sale
         return sale, _sale_difference(service, handout, visit, sale, moment)
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from comptoir.errors import DomainError, ErrorKind
 from comptoir.money import plain
 from counter.models import Visit
-from counter.offline import offline_moment_checked
+from counter.offline import SyncRefused, offline_moment_checked
 from counter.services import idempotency_key_check
 from network.audit import audit_record
 from network.models import Organisation, User
@@ -71,8 +71,8 @@ def offline_handouts_record(
     """Record the handouts a tablet made offline, oldest first, each in its own
     transaction (a sync cut half-way keeps what arrived; sent again, nothing twice).
 
-    Rejected (not kept) only when the moment is not believable or the key unusable,
-    as for a scan; otherwise kept, recorded or pending.
+    Rejected (not kept) only when the key is unusable; otherwise kept: recorded, or
+    pending for the manager (one dated more than SYNC_OLDEST_DAYS ago among them).
     """
     now = now or timezone.now()
     results = []
@@ -96,14 +96,13 @@ def _handout_record(
     kept = OfflineHandout.objects.filter(service=service, idempotency_key=sent.idempotency_key)
     if (handout := kept.first()) is not None:
         return HandoutResult(sent.idempotency_key, "replayed", handout.problem, handout)
-    at = offline_moment_checked(sent.at, now)
     handout = OfflineHandout(
         service=service,
         kind=kind,
         idempotency_key=sent.idempotency_key,
         visit_key=sent.visit_key[:64],
         visit=Visit.objects.filter(service=service, idempotency_key=sent.visit_key).first(),
-        at=at,
+        at=sent.at,
         synced_at=now,
         handed_by=user,
         lines=sent.lines,
@@ -112,11 +111,20 @@ def _handout_record(
     )
     try:
         with transaction.atomic():
-            _attempt(handout, record)
+            try:
+                handout.at = offline_moment_checked(sent.at, now)
+            except SyncRefused as too_old:
+                # Not recorded in a month that may be reviewed, but kept: goods left.
+                handout.status = OfflineHandout.Status.PENDING
+                handout.problem = too_old.message[:400]
+            else:
+                _attempt(handout, record)
             handout.save(force_insert=True)
     except IntegrityError:
         # The same handout arrived meanwhile by another request: its result stands.
-        handout = kept.get()
+        handout = kept.first()
+        if handout is None:
+            raise
         return HandoutResult(sent.idempotency_key, "replayed", handout.problem, handout)
     return HandoutResult(sent.idempotency_key, handout.status, handout.problem, handout)
 
@@ -181,6 +189,8 @@ def offline_handout_retry(
         refuse(_("Cette remise hors ligne n'est pas de ce genre."), code="not_found")
     if handout.status != OfflineHandout.Status.PENDING:
         refuse(_("Cette remise est déjà enregistrée."), code="already_recorded")
+    # Never into a month that may already be reviewed: past that, it is settled by hand.
+    offline_moment_checked(handout.at, timezone.now())
     if handout.visit is None:
         handout.visit = Visit.objects.filter(
             service=service, idempotency_key=handout.visit_key

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from stock.models import InventoryCount, Lot, Product, StockReceipt
@@ -273,8 +274,19 @@ class OfflineHandoutSerializer(serializers.Serializer[dict[str, Any]]):
         choices=["cash", "card", "other", "none"], required=False, default=""
     )
     amount_asked = serializers.DecimalField(
-        max_digits=10, decimal_places=2, required=False, allow_null=True, default=None
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=Decimal(0),
     )
+
+    def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        products = [line["product"] for line in lines]
+        if len(products) != len(set(products)):
+            raise serializers.ValidationError(_("Chaque produit une seule fois, avec sa quantité."))
+        return lines
 
 
 class OfflineHandoutsSyncSerializer(serializers.Serializer[dict[str, Any]]):

@@ -491,7 +491,7 @@ def offline_retry_answer(request: MemberRequest, retry: OfflineRetry, pk: int) -
     """Record a pending offline handout again (the shop's or the food-aid point's way)."""
     try:
         handout = retry(actor=request.user, service=_service(request), handout_id=pk)
-    except StockRefused as refusal:
+    except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
         if handout.status == OfflineHandout.Status.PENDING:

@@ -11,9 +11,11 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from comptoir.errors import DomainError
 from counter.models import Visit
 from passes.selectors import pass_token
 from shop.models import Sale
+from shop.offline import offline_sale_retry
 from stock.models import Lot, OfflineHandout
 from stock.services import ReceiptLine, stock_receive
 from tests.stock.conftest import NAPPIES_EAN
@@ -187,6 +189,9 @@ def test_a_sale_past_the_budget_is_recorded_and_shown_to_the_manager(
     assert "Budget de la période dépassé de 7,50" in result["message"]
     assert "La tablette a demandé 12,50" in result["message"]
     assert Sale.objects.count() == 2
+    # What changed hands is what the tablet asked; the budget counts what was due.
+    recorded = Sale.objects.get(visit__idempotency_key=second_key)
+    assert (recorded.amount_due, recorded.amount_paid) == (D("17.50"), D("12.50"))
     client.force_login(manager_s)
     assert "dépassé" in client.get("/manage/").content.decode()
     handout = OfflineHandout.objects.get(status="differs")
@@ -222,7 +227,9 @@ def test_a_sale_after_a_conflicting_scan_or_a_scan_not_received_waits(device, ca
     assert Sale.objects.count() == 1
 
 
-def test_bad_offline_sales_are_refused_clearly(device, catalogue, pass_a):
+def test_bad_offline_sales_are_refused_clearly_or_kept_for_the_manager(
+    device, catalogue, pass_a, manager_s, service_s
+):
     visit_key = scanned_offline(device, pass_a, at(9, 0))
 
     old = device.post(
@@ -249,13 +256,31 @@ def test_bad_offline_sales_are_refused_clearly(device, catalogue, pass_a):
         format="json",
     )
     other_counter = device.post(SALES, {"service": 999999, "handouts": []}, format="json")
+    oil = catalogue["oil"]
+    twice = device.post(
+        SALES, {"handouts": [sale(visit_key, at(9, 1), [(oil, 1), (oil, 2)])]}, format="json"
+    )
+    unknown = sale(visit_key, at(9, 2), [(oil, 1)])
+    unknown["lines"][0]["product"] = 999999
+    unknown = device.post(SALES, {"handouts": [unknown]}, format="json").json()[0]
 
-    assert old["status"] == "rejected" and "plus vieux que 7 jours" in old["message"]
     assert bad_key["status"] == "rejected" and "Clé d'idempotence" in bad_key["message"]
     assert no_quantity.status_code == 400
+    assert twice.status_code == 400
+    assert "Chaque produit une seule fois" in str(twice.json())
     assert other_counter.status_code == 404
-    assert OfflineHandout.objects.count() == 0
     assert Sale.objects.count() == 0
+    # Kept for the manager rather than dropped: a sale too old to record, an unknown product.
+    assert old["status"] == "pending" and "plus vieux que 7 jours" in old["message"]
+    assert (
+        unknown["status"] == "pending" and "Produit inconnu ici (n° 999999)" in unknown["message"]
+    )
+    kept = OfflineHandout.objects.get(idempotency_key=old["idempotency_key"])
+    assert kept.at == datetime(2026, 2, 1, 9, tzinfo=BRUSSELS)
+    # And the manager cannot record it into a month that may be reviewed, only settle it.
+    with pytest.raises(DomainError) as refused:
+        offline_sale_retry(actor=manager_s, service=service_s, handout_id=kept.pk)
+    assert refused.value.code == "offline_at_invalid"
 
 
 def test_the_counter_page_of_a_shop_carries_the_offline_basket(client, volunteer_s, catalogue):
@@ -263,3 +288,21 @@ def test_the_counter_page_of_a_shop_carries_the_offline_basket(client, volunteer
     page = client.get("/counter/").content.decode()
     assert "offline_basket" in page and 'id="offline-basket-words"' in page
     assert "offline_parcel" not in page
+
+
+def test_an_offline_sale_records_what_changed_hands(device, catalogue, pass_a):
+    # Pasta's free EU lot leaves first: the server counts 0 € where the tablet asked
+    # 0.80 € in cash (2 × 0.39 €, rounded); and a basket the tablet gave for nothing.
+    paid = sale(scanned_offline(device, pass_a, at(9, 0)), at(9, 1), [(catalogue["pasta"], 2)])
+    paid["amount_asked"] = "0.78"
+
+    result = device.post(SALES, {"handouts": [paid]}, format="json").json()[0]
+
+    recorded = Sale.objects.get()
+    assert result["status"] == "differs"
+    assert (recorded.amount_due, recorded.amount_paid, recorded.payment) == (
+        D("0.00"),
+        D("0.80"),
+        "cash",
+    )
+    assert (recorded.market_total - recorded.amount_due) == D("2.58")  # the aid given

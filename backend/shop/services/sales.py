@@ -283,6 +283,18 @@ def _payment_settle(
     return payment, paid, tendered
 
 
+def _payment_offline(
+    service: Organisation, asked: Decimal, payment: str
+) -> tuple[str, Decimal, None]:
+    """(payment, amount paid, no tendered) for what a tablet asked offline."""
+    if asked == 0:
+        return Sale.Payment.NONE, Decimal(0), None
+    if payment not in (Sale.Payment.CASH, Sale.Payment.CARD, Sale.Payment.OTHER):
+        payment = Sale.Payment.OTHER
+    paid = cash_round(asked, service.country) if payment == Sale.Payment.CASH else asked
+    return payment, paid, None
+
+
 @transaction.atomic
 def sale_checkout(
     *,
@@ -293,11 +305,13 @@ def sale_checkout(
     tendered: Decimal | None = None,
     moment: datetime | None = None,
     budget_enforced: bool = True,
+    paid_offline: Decimal | None = None,
 ) -> Checkout:
     """Turn an open basket into a sale, once. A paid basket answers with its sale.
 
-    `budget_enforced=False` records a sale that already happened (offline, see
-    `shop.offline`) even past the budget: the goods left and the money changed hands.
+    A sale that already happened offline (see `shop.offline`) is recorded with
+    `budget_enforced=False`, even past the budget, and with `paid_offline`, what the
+    tablet asked: what changed hands, whatever the server counts due now.
 
     Refuses `not_found`, `basket_abandoned`, `basket_empty`, `visit_undone`, `visit_not_today`,
     `not_sold_here`, `out_of_stock`, `over_budget`, `payment_required`,
@@ -343,7 +357,10 @@ def sale_checkout(
     due = plan.amount_due
     if budget_enforced and budget is not None and due > budget.left:
         _over_budget(budget, due)
-    payment, paid, tendered = _payment_settle(service, due, payment, tendered)
+    if paid_offline is None:
+        payment, paid, tendered = _payment_settle(service, due, payment, tendered)
+    else:
+        payment, paid, tendered = _payment_offline(service, paid_offline, payment)
     sale = Sale.objects.create(
         service=service,
         access_pass=access_pass,

@@ -28,7 +28,7 @@ document.addEventListener("keydown", (event) => {
 
 // Logging out wipes what the browser keeps for the site, the counter's offline queue
 // included (the counter page guards its own logout: offline_counter.js). Elsewhere, warn
-// when scans made offline on this tablet still wait to be sent.
+// when scans, sales or parcels made offline on this tablet still wait to be sent.
 async function offlineScansWaiting() {
   if (!window.indexedDB || !indexedDB.databases) return 0;
   let names = [];
@@ -43,14 +43,17 @@ async function offlineScansWaiting() {
     open.onerror = () => resolve(0);
     open.onsuccess = () => {
       const db = open.result;
-      if (!db.objectStoreNames.contains("queue")) {
+      // The scans, and the sales and parcels that followed them.
+      const stores = ["queue", "handouts"].filter((name) => db.objectStoreNames.contains(name));
+      if (!stores.length) {
         db.close();
         resolve(0);
         return;
       }
-      const count = db.transaction("queue").objectStore("queue").count();
-      count.onsuccess = () => { db.close(); resolve(count.result); };
-      count.onerror = () => { db.close(); resolve(0); };
+      const transaction = db.transaction(stores);
+      const counts = stores.map((name) => transaction.objectStore(name).count());
+      transaction.oncomplete = () => { db.close(); resolve(counts.reduce((sum, c) => sum + c.result, 0)); };
+      transaction.onerror = () => { db.close(); resolve(0); };
     };
   });
 }

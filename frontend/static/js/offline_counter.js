@@ -41,8 +41,15 @@
         if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, options);
       }
     };
-    request.onsuccess = () => resolve(request.result);
+    request.onsuccess = () => {
+      const db = request.result;
+      // A newer page (another tab, after a release) needs to upgrade the store: let it.
+      db.onversionchange = () => db.close();
+      resolve(db);
+    };
     request.onerror = () => reject(request.error);
+    // A tab still open on an older page holds the store: online only until it closes.
+    request.onblocked = () => reject(new Error("The offline store is held by an older counter tab"));
   });
   // No storage (a private window, a full disk): the counter works online only.
   let storageOk = true;
@@ -168,7 +175,8 @@
       await write("lists", list, listKey);
       // The server's list now counts what this tablet served, sold and sent, unless some
       // of it still waits in the queue.
-      if ((await all("queue")).length === 0 && (await all("handouts")).length === 0) {
+      const waiting = (await all("queue")).length + (await all("handouts")).length;
+      if (!draining && waiting === 0) {
         await clear("served");
       }
     } catch (error) {
@@ -365,7 +373,7 @@
   }
   document.addEventListener("click", async (event) => {
     const action = event.target.closest(
-      "#counter-live .verdict:not([data-offline]) .verdict-action :is(a, button)",
+      "#counter-live .verdict:not([data-offline]) :is([data-open-basket], [data-open-parcel])",
     );
     if (!action || !storageOk || action.dataset.checked) return;
     event.preventDefault();
