@@ -59,6 +59,11 @@ def main() -> None:
     build = statistics.median(builds)
     floor = statistics.median(floors)
     print(f"passes in the list      {len(snapshot['passes']):>10,}")
+    shop = snapshot["extras"].get("shop", {})
+    print(
+        f"shop's part             {len(shop.get('products', [])):>10,} products, "
+        f"{len(shop.get('budgets', {})):,} budgets"
+    )
     print(f"build (median of {rounds})    {build:>10.2f} s   ({queries} queries)")
     print(f"bare pass query (floor) {floor:>10.2f} s   -> build is {build / floor:.1f}x the floor")
     print(f"JSON                    {len(body) / 1e6:>10.1f} MB")

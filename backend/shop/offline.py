@@ -92,11 +92,13 @@ def _budgets_left(
     """Pass id → the budget's total and what this period's sales drew, in cents (one
     query)."""
     budgets: dict[int, tuple[Decimal, datetime]] = {}
+    starts: dict[str, datetime] = {}  # by period: a large counter has few
     for pass_id, (rules, size) in passes.items():
         rule = next((r for r in rules if r.kind == RuleKind.BUDGET), None)
         if rule is not None:
-            start = local_midnight(period_window(rule.period, today)[0])
-            budgets[pass_id] = (Decimal(rule.budget_cents_for(size)) / 100, start)
+            if rule.period not in starts:
+                starts[rule.period] = local_midnight(period_window(rule.period, today)[0])
+            budgets[pass_id] = (Decimal(rule.budget_cents_for(size)) / 100, starts[rule.period])
     if not budgets:
         return {}
     since = min(start for _total, start in budgets.values())

@@ -27,10 +27,29 @@
     return (await offline.read("served", `spent:${config.service}:${passId}`)) || 0;
   }
 
-  offline.onAccepted.push(async (section, verdict) => {
+  // The last offline verdict's basket: a product scanned before it is opened opens it
+  // with that product, rather than being read as an unknown card (which would lose it).
+  let opener = async () => false;
+  offline.scanTakers.push((text) => opener(text));
+
+  offline.onAccepted.push((section, verdict) => {
+    // Set at once, with the verdict: a hand scanner may send a product right after it.
+    const drawn = drawOpenButton(section, verdict);
+    opener = async (text) => {
+      const code = text.replace(/\s/g, "");
+      if (!/^\d{8,14}$/.test(code)) return false;
+      const made = await drawn;
+      if (!made || !made.button.isConnected) return false;
+      if (!made.shop.products.some((product) => product.barcodes.includes(code))) return false;
+      openBasket(section, verdict, made.shop, code);
+      return true;
+    };
+  });
+
+  async function drawOpenButton(section, verdict) {
     const list = await offline.list();
     const shop = list && list.extras && list.extras.shop;
-    if (!shop || !verdict.passId) return;
+    if (!shop || !verdict.passId) return null;
     const button = element("button", "verdict-action-button", words.open);
     button.type = "button";
     button.dataset.offlineBasketOpen = "";
@@ -38,9 +57,10 @@
     const action = element("div", "verdict-action");
     action.append(button);
     section.querySelector(".verdict-offline").before(action);
-  });
+    return { shop, button };
+  }
 
-  async function openBasket(verdictSection, verdict, shop) {
+  async function openBasket(verdictSection, verdict, shop, firstCode) {
     const products = new Map(shop.products.map((product) => [product.id, product]));
     const available = new Map();
     for (const product of shop.products) {
@@ -260,5 +280,6 @@
     }
 
     draw();
+    if (firstCode) addByBarcode(firstCode);
   }
 })();

@@ -301,8 +301,9 @@
     if (verdict.accepted) await write("served", now.toISOString(), `${config.service}:${verdict.passId}`);
     verdict.visitKey = key;
     show(verdict);
-    await showBanner();
+    // Ready for the next scan as soon as the verdict shows (a scanner may send at once).
     counter.scanDone();
+    await showBanner();
   }
 
   function unitsTyped() {
@@ -319,7 +320,19 @@
       if (event.target !== form || !offline || !storageOk) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      scanOffline(input.value.trim(), keyField.value, unitsTyped());
+      const text = input.value.trim();
+      const key = keyField.value;
+      const units = unitsTyped();
+      (async () => {
+        // A screen under the verdict may take it (a product scanned before its basket).
+        for (const take of api.scanTakers) {
+          if (await take(text)) {
+            counter.scanDone();
+            return;
+          }
+        }
+        await scanOffline(text, key, units);
+      })();
     },
     true,
   );
@@ -480,6 +493,7 @@
   const api = {
     config,
     onAccepted: [], // (verdict section, verdict) -> draws its button
+    scanTakers: [], // async (scanned text) -> true when it takes the scan, not a card
     kindWords: {}, // handout kind -> { one, other }: "%(count)s ventes à envoyer"
     read,
     write,
