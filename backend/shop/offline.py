@@ -88,9 +88,9 @@ def offline_catalogue(
 
 def _budgets_left(
     service: Organisation, today: date, passes: Mapping[int, tuple[list[RuleSnapshot], int]]
-) -> dict[str, dict[str, int]]:
-    """Pass id → the budget's total and what this period's sales drew, in cents (one
-    query)."""
+) -> dict[str, list[int]]:
+    """Pass id → [the budget's total, what this period's sales drew], in cents (one
+    query; a pair, not an object: a large counter has tens of thousands)."""
     budgets: dict[int, tuple[Decimal, datetime]] = {}
     starts: dict[str, datetime] = {}  # by period: a large counter has few
     for pass_id, (rules, size) in passes.items():
@@ -103,13 +103,14 @@ def _budgets_left(
         return {}
     since = min(start for _total, start in budgets.values())
     used: dict[int, Decimal] = defaultdict(Decimal)
-    for pass_id, at, amount in Sale.objects.filter(
-        service=service, access_pass_id__in=list(budgets), at__gte=since
-    ).values_list("access_pass_id", "at", "amount_due"):
-        if at >= budgets[pass_id][1]:
+    # The service's sales of the period, not an IN list of tens of thousands of passes.
+    for pass_id, at, amount in Sale.objects.filter(service=service, at__gte=since).values_list(
+        "access_pass_id", "at", "amount_due"
+    ):
+        if pass_id in budgets and at >= budgets[pass_id][1]:
             used[pass_id] += amount
     return {
-        str(pass_id): {"total_cents": int(total * 100), "used_cents": int(used[pass_id] * 100)}
+        str(pass_id): [int(total * 100), int(used[pass_id] * 100)]
         for pass_id, (total, _start) in budgets.items()
     }
 

@@ -68,7 +68,7 @@
     }
     const budget = shop.budgets[String(verdict.passId)];
     const budgetLeft = budget
-      ? budget.total_cents - budget.used_cents - (await spentHere(verdict.passId))
+      ? budget[0] - budget[1] - (await spentHere(verdict.passId)) // [total, used] in cents
       : null;
     const lines = new Map(); // product id -> thousandths, in the order added
     let error = "";
