@@ -2,37 +2,24 @@
 gave offline recorded at their moment, and what cannot be recorded kept for the manager."""
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from foodaid.models import Distribution
 from foodaid.services import parcel_template_set
-from passes.selectors import pass_token
 from stock.models import Lot, OfflineHandout
 from stock.services import ReceiptLine, stock_receive
+from tests.offline_sync import SNAPSHOT, at, scanned_offline, tablet_client
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-SNAPSHOT = "/api/counter/offline/snapshot/"
-SCANS = "/api/counter/offline/scans/"
 PARCELS = "/api/foodaid/offline/parcels/"
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def at(hour, minute=0):
-    return datetime(2026, 3, 2, hour, minute, tzinfo=BRUSSELS)
 
 
 @pytest.fixture
 def device(volunteer_s, open_s, catalogue, pass_keys):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=volunteer_s).key}")
-    return client
+    return tablet_client(volunteer_s)
 
 
 @pytest.fixture
@@ -44,19 +31,6 @@ def template(manager_s, service_s, catalogue):
         max_persons=None,
         lines={catalogue["oil"].pk: D(2), catalogue["nappies"].pk: D(1)},
     )
-
-
-def scanned_offline(device, access_pass, moment) -> str:
-    key = uuid.uuid4().hex
-    scan = {
-        "idempotency_key": key,
-        "code": pass_token(access_pass=access_pass),
-        "at": moment.isoformat(),
-        "accepted": True,
-        "reason": "",
-    }
-    assert device.post(SCANS, {"scans": [scan]}, format="json").status_code == 200
-    return key
 
 
 def parcel(visit_key, moment):

@@ -5,57 +5,27 @@ manager (never lost: the goods left the shelves)."""
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comptoir.errors import DomainError
 from counter.models import Visit
-from passes.selectors import pass_token
 from shop.models import Sale
 from shop.offline import offline_sale_retry
 from stock.models import Lot, OfflineHandout
 from stock.services import ReceiptLine, stock_receive
+from tests.offline_sync import BRUSSELS, SNAPSHOT, at, scanned_offline, tablet_client
 from tests.stock.conftest import NAPPIES_EAN
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-SNAPSHOT = "/api/counter/offline/snapshot/"
-SCANS = "/api/counter/offline/scans/"
 SALES = "/api/shop/offline/sales/"
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def at(hour, minute=0):
-    """A moment of the frozen day (Monday 2 March 2026, frozen at 10:00), Brussels time."""
-    return datetime(2026, 3, 2, hour, minute, tzinfo=BRUSSELS)
 
 
 @pytest.fixture
 def device(volunteer_s, open_s, catalogue, pass_keys):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=volunteer_s).key}")
-    return client
-
-
-def scanned_offline(device, access_pass, moment) -> str:
-    """A scan the tablet accepted offline, synced: its key."""
-    key = uuid.uuid4().hex
-    body = {
-        "scans": [
-            {
-                "idempotency_key": key,
-                "code": pass_token(access_pass=access_pass),
-                "at": moment.isoformat(),
-                "accepted": True,
-                "reason": "",
-            }
-        ]
-    }
-    assert device.post(SCANS, body, format="json").status_code == 200
-    return key
+    return tablet_client(volunteer_s)
 
 
 def sale(visit_key, moment, lines, payment="cash", asked=None, key=None):

@@ -410,31 +410,35 @@
     return cookie ? decodeURIComponent(cookie.slice(10)) : form.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
   }
 
+  // One request of a store's waiting items; each answered item leaves the store (the
+  // server keeps what it could not record, for the manager). False when not answered.
+  async function send(url, storeName, name, batch, fields) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({
+        service: config.service,
+        [name]: batch.map((item) => Object.fromEntries(fields.map((field) => [field, item[field]]))),
+      }),
+    });
+    if (!response.ok) return false; // kept: sent again at the next online moment
+    for (const result of await response.json()) {
+      if (result.status === "rejected") console.warn(`Offline ${name} rejected`, result);
+      await remove(storeName, result.idempotency_key);
+    }
+    return true;
+  }
+
   async function drain() {
     if (draining) return;
     draining = true;
     try {
-      let waiting = (await all("queue"))
-        .filter((scan) => scan.service === config.service)
-        .sort((a, b) => a.at.localeCompare(b.at));
+      let waiting = (await waitingHere("queue")).sort((a, b) => a.at.localeCompare(b.at));
       while (waiting.length) {
         const batch = waiting.slice(0, SYNC_BATCH);
-        const response = await fetch(config.sync_url, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({
-            service: config.service,
-            scans: batch.map(({ idempotency_key, code, at, accepted, reason, units }) => ({
-              idempotency_key, code, at, accepted, reason, units,
-            })),
-          }),
-        });
-        if (!response.ok) return; // kept: sent again at the next online moment
-        for (const result of await response.json()) {
-          if (result.status === "rejected") console.warn("Offline scan rejected", result);
-          await remove("queue", result.idempotency_key);
-        }
+        const fields = ["idempotency_key", "code", "at", "accepted", "reason", "units"];
+        if (!(await send(config.sync_url, "queue", "scans", batch, fields))) return;
         waiting = waiting.slice(batch.length);
       }
       // Then what followed the scans (a sale needs its visit recorded first).
@@ -442,24 +446,8 @@
       while (handouts.length) {
         const url = handouts[0].sync_url;
         const batch = handouts.filter((handout) => handout.sync_url === url).slice(0, SYNC_BATCH);
-        const response = await fetch(url, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({
-            service: config.service,
-            handouts: batch.map(({ idempotency_key, visit_key, at, lines, payment, amount_asked }) => ({
-              idempotency_key, visit_key, at, lines, payment, amount_asked,
-            })),
-          }),
-        });
-        if (!response.ok) return; // kept: sent again at the next online moment
-        for (const result of await response.json()) {
-          // Kept on the server whatever its status: what it could not record waits there
-          // for the manager.
-          if (result.status === "rejected") console.warn("Offline handout rejected", result);
-          await remove("handouts", result.idempotency_key);
-        }
+        const fields = ["idempotency_key", "visit_key", "at", "lines", "payment", "amount_asked"];
+        if (!(await send(url, "handouts", "handouts", batch, fields))) return;
         const sent = new Set(batch.map((handout) => handout.idempotency_key));
         handouts = handouts.filter((handout) => !sent.has(handout.idempotency_key));
       }
