@@ -323,8 +323,8 @@ def offline_moment_checked(at: datetime, now: datetime) -> datetime:
     if at < now - timedelta(days=SYNC_OLDEST_DAYS):
         raise SyncRefused(
             _(
-                "Scan hors ligne daté du %(day)s à %(time)s : plus vieux que %(days)d jours, "
-                "il n'est pas enregistré. L'horloge de la tablette est-elle juste ?"
+                "Fait hors ligne le %(day)s à %(time)s : plus vieux que %(days)d jours, ce "
+                "n'est pas enregistré. L'horloge de la tablette est-elle juste ?"
             )
             % {
                 "day": day_words(timezone.localdate(at)),

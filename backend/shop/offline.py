@@ -139,7 +139,10 @@ def _sale_recorder(service: Organisation, user: User) -> HandoutRecorder:
             actor=user,
             service=service,
             basket_id=basket.pk,
-            payment=handout.payment or Sale.Payment.OTHER,
+            # "none" without an amount asked: the server counts what is due.
+            payment=handout.payment
+            if handout.payment and (handout.amount_asked is not None or handout.payment != "none")
+            else Sale.Payment.OTHER,
             moment=moment,
             budget_enforced=False,
             # What changed hands is what the tablet asked, whatever the server counts.

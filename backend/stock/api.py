@@ -336,8 +336,8 @@ class OfflineHandoutsSyncApi(UserLanguageApiView):
     is sent again whole). One result each, in the order sent: `recorded`; `differs`
     (recorded, but not as the tablet showed it: the manager sees why); `pending` (not
     recorded: the shelves no longer hold it, or the scan was a conflict; it waits for
-    the manager); `replayed` (already received); `rejected` (a moment older than 7 days,
-    a bad key: not kept). The shop's and the food-aid point's endpoints say how theirs
+    the manager; so is one dated more than 7 days ago); `replayed` (already received);
+    `rejected` (a bad key: not kept). The shop's and the food-aid point's endpoints say how theirs
     are recorded.
     """
 

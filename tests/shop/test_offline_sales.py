@@ -13,6 +13,7 @@ from comptoir.errors import DomainError
 from counter.models import Visit
 from shop.models import Sale
 from shop.offline import offline_sale_retry
+from shop.services import sale_correct
 from stock.models import Lot, OfflineHandout
 from stock.services import ReceiptLine, stock_receive
 from tests.offline_sync import BRUSSELS, SNAPSHOT, at, scanned_offline, tablet_client
@@ -260,7 +261,9 @@ def test_the_counter_page_of_a_shop_carries_the_offline_basket(client, volunteer
     assert "offline_parcel" not in page
 
 
-def test_an_offline_sale_records_what_changed_hands(device, catalogue, pass_a):
+def test_an_offline_sale_records_what_changed_hands(
+    device, catalogue, pass_a, volunteer_s, service_s
+):
     # Pasta's free EU lot leaves first: the server counts 0 € where the tablet asked
     # 0.80 € in cash (2 × 0.39 €, rounded); and a basket the tablet gave for nothing.
     paid = sale(scanned_offline(device, pass_a, at(9, 0)), at(9, 1), [(catalogue["pasta"], 2)])
@@ -276,3 +279,29 @@ def test_an_offline_sale_records_what_changed_hands(device, catalogue, pass_a):
         "cash",
     )
     assert (recorded.market_total - recorded.amount_due) == D("2.58")  # the aid given
+
+    # Cancelled the same day: what was paid goes back, not what the server counted due.
+    correction = sale_correct(
+        actor=volunteer_s, service=service_s, sale_id=recorded.pk, reason="Erreur de produit"
+    )
+    assert (correction.amount_due, correction.amount_paid) == (D("0.00"), D("-0.80"))
+
+
+def test_a_basket_given_for_nothing_offline_refunds_nothing(
+    device, catalogue, pass_a, volunteer_s, service_s
+):
+    free = sale(scanned_offline(device, pass_a, at(9, 0)), at(9, 1), [(catalogue["oil"], 1)])
+    free.update(payment="none", amount_asked="0.00")
+    device.post(SALES, {"handouts": [free]}, format="json")
+    recorded = Sale.objects.get()
+    assert (recorded.amount_due, recorded.amount_paid, recorded.payment) == (
+        D("1.00"),
+        D("0.00"),
+        "none",
+    )
+
+    correction = sale_correct(
+        actor=volunteer_s, service=service_s, sale_id=recorded.pk, reason="Erreur de produit"
+    )
+
+    assert (correction.amount_due, correction.amount_paid) == (D("-1.00"), D("0.00"))

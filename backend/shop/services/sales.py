@@ -440,6 +440,7 @@ def sale_correct(
             code="correction_too_late",
         )
     left = _left_by_lot(sale)
+    whole = returns is None
     returns = returns_check(
         left,
         returns,
@@ -448,7 +449,7 @@ def sale_correct(
     )
     plan = returns_plan(left, returns)
     due = plan.amount_due
-    paid = cash_round(due, service.country) if sale.payment == Sale.Payment.CASH else due
+    paid = _refund(service, sale, due, whole=whole)
     correction = Sale.objects.create(
         service=service,
         access_pass_id=sale.access_pass_id,
@@ -472,6 +473,20 @@ def sale_correct(
         detail={"correction": correction.pk, "amount": str(-due)},
     )
     return correction
+
+
+def _refund(service: Organisation, sale: Sale, due: Decimal, *, whole: bool) -> Decimal:
+    """What goes back to the household for `due` taken back: never more than it paid and
+    was not yet given back (a sale made offline may have been paid otherwise than its due,
+    see `_payment_offline`); all of that when the sale is cancelled whole."""
+    if sale.payment == Sale.Payment.NONE:
+        return Decimal(0)
+    refunded = sale.corrections.aggregate(total=Sum("amount_paid"))["total"] or Decimal(0)
+    paid_left = sale.amount_paid + refunded  # corrections are negative
+    if whole:
+        return paid_left
+    refund = cash_round(due, service.country) if sale.payment == Sale.Payment.CASH else due
+    return min(refund, paid_left)
 
 
 def _left_by_lot(sale: Sale) -> dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]]:

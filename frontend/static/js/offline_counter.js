@@ -43,12 +43,16 @@
     };
     request.onsuccess = () => {
       const db = request.result;
-      // A newer page (another tab, after a release) needs to upgrade the store: let it.
-      db.onversionchange = () => db.close();
+      // A newer page (another tab, after a release) needs to upgrade the store: let it,
+      // and start again on the new one (the page is kept for offline use).
+      db.onversionchange = () => {
+        db.close();
+        window.location.reload();
+      };
       resolve(db);
     };
     request.onerror = () => reject(request.error);
-    // A tab still open on an older page holds the store: online only until it closes.
+    // A tab still open on an older page holds the store: online only, until a reload.
     request.onblocked = () => reject(new Error("The offline store is held by an older counter tab"));
   });
   // No storage (a private window, a full disk): the counter works online only.
@@ -323,6 +327,8 @@
       const text = input.value.trim();
       const key = keyField.value;
       const units = unitsTyped();
+      // A new key and an empty field at once: the next code must not reuse either.
+      counter.scanDone();
       (async () => {
         // A screen under the verdict may take it (a product scanned before its basket).
         for (const take of api.scanTakers) {
