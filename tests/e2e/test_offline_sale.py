@@ -126,6 +126,33 @@ def test_a_basket_opened_after_the_network_dropped_is_filled_on_the_tablet(
     context.close()
 
 
+def test_logging_out_elsewhere_warns_while_a_sale_made_offline_waits(browser, live_server, shop):
+    context, page = tablet(browser, live_server)
+    # The server will not take the sale yet (an error answer): it stays on the tablet.
+    page.route("**/api/shop/offline/sales/", lambda route: route.fulfill(status=503))
+    context.set_offline(True)
+    scan(page, pass_token(access_pass=shop["pass"]))
+    page.click("[data-offline-basket-open]")
+    page.click('[data-offline-product="Riz 1 kg"]')
+    page.click("[data-pay=card]")
+    context.set_offline(False)
+    expect(page.locator("[data-offline-banner]")).to_have_text("1 vente à envoyer", timeout=15000)
+
+    page.goto(live_server.url + "/counter/sales/")
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+    page.click("button.counter-logout")  # "Fin de service", on the day's sales page
+    for _ in range(50):  # the page counts what waits in its storage, then asks
+        if warnings:
+            break
+        page.wait_for_timeout(100)
+
+    assert warnings and warnings[0].startswith("1 scans, ventes ou colis faits hors ligne")
+    expect(page.locator("button.counter-logout")).to_be_visible()  # still logged in
+    assert Sale.objects.count() == 0
+    context.close()
+
+
 def test_two_tablets_selling_the_last_milk_offline_leave_one_sale_for_the_manager(
     browser, live_server, shop, social_worker_a, partner_a, manager_s
 ):
