@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from comptoir.money import decimal_typed
@@ -206,8 +207,9 @@ def counter_offline_parcel(request: HttpRequest, service: Organisation) -> SafeS
             "Aucun modèle de colis pour un ménage de %(persons)s personne(s) : "
             "le gestionnaire doit en créer un."
         ),
-        "waiting_one": _("%(count)s colis à envoyer"),
-        "waiting_other": _("%(count)s colis à envoyer"),
+        # One word in French, two elsewhere: told apart by their context.
+        "waiting_one": pgettext("un colis", "%(count)s colis à envoyer"),
+        "waiting_other": pgettext("plusieurs colis", "%(count)s colis à envoyer"),
     }
     html = render_to_string(
         "foodaid/includes/offline_parcel.html", {"words": words}, request=request
