@@ -150,8 +150,11 @@ def test_a_manager_sets_a_parcel_then_a_volunteer_gives_it(
         expect(tablet.locator("[data-parcels-today]")).to_be_visible()
         screenshot(tablet, "parcels-verdict")
 
-        tablet.click("[data-open-parcel]")
-        tablet.wait_for_load_state()  # its stylesheets too, before measuring the buttons
+        # The tablet first checks that the server answers (offline_counter.js), then goes:
+        # wait for that page, its stylesheets too, before measuring the buttons.
+        with tablet.expect_navigation():
+            tablet.click("[data-open-parcel]")
+        tablet.wait_for_load_state()
         expect(tablet.locator("[data-parcel] h2")).to_have_text("Colis « 1 à 2 personnes »")
         expect(tablet.locator("[data-parcel-line]")).to_have_count(4)
         expect(tablet.locator("[data-parcel]")).to_contain_text(

@@ -96,7 +96,8 @@ def open_basket(page, live_server, access_pass) -> None:
     page.goto(live_server.url + "/counter/")
     scan_by_hand(page, pass_token(access_pass=access_pass))
     expect(page.locator("[data-verdict=accepted]")).to_be_visible()
-    page.click("[data-open-basket]")
+    with page.expect_navigation():  # after the tablet's check that the server answers
+        page.click("[data-open-basket]")
     page.wait_for_selector("#basket-live")
 
 
